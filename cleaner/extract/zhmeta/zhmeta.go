@@ -5,7 +5,36 @@
 // article (which lines are title, subtitle, byline, body).
 //
 // It is pure and uses the standard library only; cleaner/extract calls it
-// for HTML pages and plain-text documents alike.
+// for HTML pages and plain-text documents alike. Every function is safe
+// for concurrent use: the package holds only regular expressions and
+// lookup tables built once at start and the Asia/Shanghai zone loaded
+// once on first use.
+//
+// Entry points: [ParseByline] for one byline (one line or several),
+// [ParseDate] and [DateFromURL] for dates, [SplitAuthors], [SplitTitle]
+// for <title> suffixes, [ParseBreadcrumb] and [SiteSection], and
+// [AnalyzeText] for the layout of a plain-text article.
+//
+// Caveats:
+//
+//   - Matching folds full-width ASCII, the ideographic space and
+//     compatibility digits (the NFKC mappings that matter here); values
+//     are returned as written in the input, never folded.
+//   - Everything is heuristic and tuned for Chinese news portals. A byline
+//     must be short (at most 120 runes), start with a label (or a date)
+//     and carry no sentence punctuation, so that body sentences that
+//     merely contain 记者 or 来源 are not taken for bylines; the price is
+//     that bylines written as sentences ("本文由张三撰写。") are missed.
+//   - Dates need a year: "09-30 22:46" is not read. Two-digit years are
+//     read only as 22年2月24日. Dates before 1990 or more than two days in
+//     the future are rejected (see [ParseDateAt] to fix "now").
+//   - A nil *time.Location means Asia/Shanghai; without a time zone
+//     database on the host (and without time/tzdata linked into the
+//     binary) a fixed UTC+08:00 zone stands in, which differs only for
+//     the daylight-saving summers of 1986-1991.
+//   - AnalyzeText judges layout only: it lists preamble lines (promos,
+//     injected keyword chains, navigation) but does not decide whether
+//     they are spam; the hygiene stage does.
 package zhmeta
 
 import "time"
@@ -26,47 +55,6 @@ type Byline struct {
 	Editor string
 }
 
-// ParseByline reads the labelled fields of a byline. ok is false when
-// line is not a byline (no recognised label, or too long to be one).
-// Dates without zone are taken in loc (nil: Asia/Shanghai).
-func ParseByline(line string, loc *time.Location) (b Byline, ok bool) {
-	return Byline{}, false
-}
-
-// ParseDate finds the first date in s (2022-02-24, 2022年2月24日 10:30,
-// 2022/02/24 10:30:05, RFC 3339 …) and returns it in loc with its
-// precision. ok is false when s holds no plausible date.
-func ParseDate(s string, loc *time.Location) (t time.Time, precision string, ok bool) {
-	return time.Time{}, "", false
-}
-
-// DateFromURL reads a date from a URL path (/2022-02/24/, /20220224/,
-// /2022/0224/ …), day precision.
-func DateFromURL(rawURL string, loc *time.Location) (t time.Time, ok bool) {
-	return time.Time{}, false
-}
-
-// SplitAuthors splits a list of names on spaces, 、, commas and semicolons,
-// dropping labels and empty parts.
-func SplitAuthors(s string) []string {
-	return nil
-}
-
-// SplitTitle removes a site or channel suffix from a page title
-// ("标题_科技_新浪网" -> "标题", site "新浪网", section "科技"; also " | " and
-// " - " separators). It returns the title unchanged when no separator
-// splits off a plausible suffix.
-func SplitTitle(title string) (headline, section, site string) {
-	return title, "", ""
-}
-
-// ParseBreadcrumb splits a breadcrumb line ("梧州零距離網 > 聚焦梧州 > 正文",
-// "首页 > 新闻 > 国内", "当前位置：…") into its crumbs, without 首页/正文
-// placeholders. ok is false when line is not a breadcrumb.
-func ParseBreadcrumb(line string) (crumbs []string, ok bool) {
-	return nil, false
-}
-
 // TextLayout is the structure of a plain-text article: indexes into the
 // lines given to AnalyzeText, -1 when absent.
 type TextLayout struct {
@@ -75,21 +63,22 @@ type TextLayout struct {
 	Breadcrumb int
 	// Byline lists the byline lines (a byline may span several).
 	Byline []int
-	// Preamble lists lines before the title that are not breadcrumb,
-	// title or byline (promos, injected lines, navigation).
+	// Preamble lists lines before the body that are not breadcrumb,
+	// title, subtitle or byline: promos, injected lines and navigation
+	// above the title, and share or font-size widgets between the title
+	// and the body.
 	Preamble []int
 	// BodyStart and BodyEnd delimit the body lines [BodyStart, BodyEnd);
-	// blank lines inside are not paragraphs.
+	// blank lines inside are not paragraphs. An empty body has
+	// BodyStart == BodyEnd.
 	BodyStart, BodyEnd int
 	// Trailer lists lines after the body that are not article text
 	// (editor lines, copyright).
 	Trailer []int
-	// Meta is what the byline lines say.
+	// Meta is what the byline lines say; fields they lack are taken from
+	// trailer bylines (本文来源：… 责任编辑：…).
 	Meta Byline
-}
-
-// AnalyzeText finds the title, subtitle, breadcrumb, byline and body of a
-// plain-text article given as lines.
-func AnalyzeText(lines []string, loc *time.Location) TextLayout {
-	return TextLayout{Title: -1, Subtitle: -1, Breadcrumb: -1, BodyStart: 0, BodyEnd: len(lines)}
+	// Site and Section come from the breadcrumb line (see SiteSection);
+	// "" when there is none.
+	Site, Section string
 }
