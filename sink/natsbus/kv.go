@@ -1,0 +1,208 @@
+package natsbus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+)
+
+// State is the crawl_state key-value bucket: per-source state such as
+// the next due time, ETag/Last-Modified and the error streak, updated by
+// compare-and-set so concurrent schedulers and workers never lose each
+// other's writes. Keys are source ids or dotted paths of them
+// ([-/_=.a-zA-Z0-9]+); values are opaque bytes (JSON by convention).
+type State struct {
+	kv jetstream.KeyValue
+}
+
+// OpenState binds to the crawl_state bucket of c's namespace, which
+// EnsureStreams created.
+func OpenState(ctx context.Context, js jetstream.JetStream, c Config) (*State, error) {
+	n, err := c.Names()
+	if err != nil {
+		return nil, err
+	}
+	kv, err := js.KeyValue(ctx, n.State)
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: bucket %s: %w", n.State, err)
+	}
+	return &State{kv: kv}, nil
+}
+
+// Get returns the value of key and its revision; a missing or deleted key
+// is an error wrapping ErrKeyNotFound.
+func (s *State) Get(ctx context.Context, key string) ([]byte, uint64, error) {
+	e, err := s.kv.Get(ctx, key)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+			return nil, 0, fmt.Errorf("%w: %s", ErrKeyNotFound, key)
+		}
+		return nil, 0, fmt.Errorf("natsbus: get %s: %w", key, err)
+	}
+	return e.Value(), e.Revision(), nil
+}
+
+// Put sets key to value unconditionally and returns the new revision.
+func (s *State) Put(ctx context.Context, key string, value []byte) (uint64, error) {
+	rev, err := s.kv.Put(ctx, key, value)
+	if err != nil {
+		return 0, fmt.Errorf("natsbus: put %s: %w", key, err)
+	}
+	return rev, nil
+}
+
+// Delete removes key (its history stays until compacted).
+func (s *State) Delete(ctx context.Context, key string) error {
+	if err := s.kv.Delete(ctx, key); err != nil {
+		return fmt.Errorf("natsbus: delete %s: %w", key, err)
+	}
+	return nil
+}
+
+// Update applies fn to the current value of key (nil when the key does not
+// exist) and stores the result if key has not changed meanwhile; on a
+// revision conflict it reads again and retries (up to 64 times, then
+// ErrConflict). fn may be called several times and must not have side
+// effects; an error from fn aborts and is returned as is. Update returns the
+// stored value.
+func (s *State) Update(ctx context.Context, key string, fn func(old []byte) ([]byte, error)) ([]byte, error) {
+	return casUpdate(ctx, s.kv, key, fn)
+}
+
+func casUpdate(ctx context.Context, kv jetstream.KeyValue, key string, fn func(old []byte) ([]byte, error)) ([]byte, error) {
+	for attempt := range 64 {
+		var old []byte
+		var rev uint64
+		e, err := kv.Get(ctx, key)
+		switch {
+		case err == nil:
+			old, rev = e.Value(), e.Revision()
+		case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
+		default:
+			return nil, fmt.Errorf("natsbus: update %s: %w", key, err)
+		}
+		val, err := fn(old)
+		if err != nil {
+			return nil, err
+		}
+		if rev == 0 {
+			_, err = kv.Create(ctx, key, val)
+		} else {
+			_, err = kv.Update(ctx, key, val, rev)
+		}
+		if err == nil {
+			return val, nil
+		}
+		if !isConflict(err) {
+			return nil, fmt.Errorf("natsbus: update %s: %w", key, err)
+		}
+		// Lost a race: back off a little, with jitter, and read again.
+		sleepCtx(ctx, time.Duration(rand.N(1+min(attempt, 10)))*time.Millisecond)
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("natsbus: update %s: %w", key, ctx.Err())
+		}
+	}
+	return nil, fmt.Errorf("%w: %s", ErrConflict, key)
+}
+
+func isConflict(err error) bool {
+	return errors.Is(err, jetstream.ErrKeyExists) || errors.Is(err, jetstream.ErrKeyRevisionMismatch)
+}
+
+// Lease is the value stored under a lease key.
+type Lease struct {
+	// Owner identifies the holder (worker or scheduler id).
+	Owner string `json:"owner"`
+	// ExpiresAt is when the lease lapses unless renewed.
+	ExpiresAt time.Time `json:"expires_at"`
+	// Revision is the key's revision when read (not stored).
+	Revision uint64 `json:"-"`
+}
+
+// TryLease takes or renews the lease key for owner for ttl. It reports
+// true if owner holds the lease afterwards: the key was free, expired, or
+// already owner's. Only one of several concurrent contenders wins, because
+// every write is a create or a compare-and-set on the revision read. The
+// expiry is wall-clock time, so the hosts' clocks must agree to well
+// within ttl; the holder must renew before ttl/2 to be safe.
+func (s *State) TryLease(ctx context.Context, key, owner string, ttl time.Duration) (bool, error) {
+	return tryLease(ctx, s.kv, key, owner, ttl)
+}
+
+// ReleaseLease deletes the lease key if owner still holds it.
+func (s *State) ReleaseLease(ctx context.Context, key, owner string) error {
+	return releaseLease(ctx, s.kv, key, owner)
+}
+
+// LeaseHolder returns the current lease on key; a missing key wraps
+// ErrKeyNotFound. The lease may have expired: compare ExpiresAt.
+func (s *State) LeaseHolder(ctx context.Context, key string) (Lease, error) {
+	return readLease(ctx, s.kv, key)
+}
+
+func readLease(ctx context.Context, kv jetstream.KeyValue, key string) (Lease, error) {
+	e, err := kv.Get(ctx, key)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrKeyNotFound) || errors.Is(err, jetstream.ErrKeyDeleted) {
+			return Lease{}, fmt.Errorf("%w: %s", ErrKeyNotFound, key)
+		}
+		return Lease{}, fmt.Errorf("natsbus: lease %s: %w", key, err)
+	}
+	var l Lease
+	if err := json.Unmarshal(e.Value(), &l); err != nil {
+		// A corrupt value is treated as an expired lease held by nobody.
+		l = Lease{}
+	}
+	l.Revision = e.Revision()
+	return l, nil
+}
+
+func tryLease(ctx context.Context, kv jetstream.KeyValue, key, owner string, ttl time.Duration) (bool, error) {
+	if owner == "" || ttl <= 0 {
+		return false, fmt.Errorf("%w: lease %s needs an owner and a positive ttl", ErrInvalidOptions, key)
+	}
+	val, err := json.Marshal(Lease{Owner: owner, ExpiresAt: time.Now().Add(ttl).UTC()})
+	if err != nil {
+		return false, err
+	}
+	cur, err := readLease(ctx, kv, key)
+	switch {
+	case errors.Is(err, ErrKeyNotFound):
+		_, err = kv.Create(ctx, key, val)
+	case err != nil:
+		return false, err
+	case cur.Owner != owner && time.Now().Before(cur.ExpiresAt):
+		return false, nil // held by someone else
+	default: // ours, or expired: take it over by compare-and-set
+		_, err = kv.Update(ctx, key, val, cur.Revision)
+	}
+	if err != nil {
+		if isConflict(err) {
+			return false, nil // another contender wrote first
+		}
+		return false, fmt.Errorf("natsbus: lease %s: %w", key, err)
+	}
+	return true, nil
+}
+
+func releaseLease(ctx context.Context, kv jetstream.KeyValue, key, owner string) error {
+	cur, err := readLease(ctx, kv, key)
+	if errors.Is(err, ErrKeyNotFound) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if cur.Owner != owner {
+		return nil
+	}
+	if err := kv.Delete(ctx, key, jetstream.LastRevision(cur.Revision)); err != nil && !isConflict(err) {
+		return fmt.Errorf("natsbus: release lease %s: %w", key, err)
+	}
+	return nil
+}
