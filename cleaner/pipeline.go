@@ -88,7 +88,7 @@ func New(opts Options) (*Cleaner, error) {
 			return nil, err
 		}
 	}
-	if c.hygiene, err = hygiene.New(hygiene.Options{Rules: opts.Rules, Simplify: fold.Convert}); err != nil {
+	if c.hygiene, err = hygiene.New(hygiene.Options{Rules: opts.Rules, Simplify: fold.Convert, Scripts: c.scripts}); err != nil {
 		return nil, fmt.Errorf("cleaner: %w", err)
 	}
 	if c.extractor, err = extract.New(extract.Options{MaxBytes: opts.MaxBytes, Location: opts.Location}); err != nil {

@@ -1,13 +1,112 @@
 // Package hygiene removes injected spam, ads and boilerplate from an
 // article draft and records every removal with its kind, stable rule id,
 // scope, field and reason. Rules are data: an embedded default ruleset
-// with a version, overridable from files, with an allowlist.
+// (rules/default.yaml) with a version, overridable from files, with an
+// allowlist for analysts' false-positive corrections.
+//
+// # How a line is judged
+//
+// Every title candidate, body paragraph and segment is folded for
+// matching — NFKC (math-bold and full-width letters become ASCII), lower
+// case, zero-width characters dropped, Traditional -> Simplified
+// (Options.Simplify) — and matched against every vocabulary at once with
+// one Aho-Corasick automaton. Spam rules add points (weights in the
+// ruleset); a line scoring spam_score or more is spam. No word list
+// decides alone: vocabulary counts half in prose and nothing in a line
+// with news-context words (扫黄打非, 警方, 打击 …), and guard phrases hide
+// the words inside them (成人礼, 福利彩票, 粉丝福利, 国产芯片 …). Structure
+// decides: keyword chains, brand + action suffix, obfuscated contacts,
+// look-alike letters, rare-character hash busters, placeholders, link
+// farms. Once a page holds a spam line, lines with structural evidence
+// count from context_score.
+//
+// Spam rules: spam.keyword_chain, spam.keyword_stuffing,
+// spam.gambling_brand, spam.unknown_brand, spam.lottery_jargon,
+// spam.contact_obfuscation, spam.contact_plain, spam.unicode_evasion,
+// spam.script_mismatch, spam.hash_buster, spam.keyword_line,
+// spam.link_farm, spam.template_placeholder, spam.fake_attribution,
+// spam.span_brand, spam.spam_url, spam.decoration, spam.repeat. The
+// removal names the rule that contributed most; the reason lists every
+// signal with its points.
+//
+// Ads: ad.app_promo (梧州零距離APP梧州零距離, 下载客户端), ad.qr_prompt
+// (扫描二维码关注). Boilerplate: boilerplate.breadcrumb,
+// boilerplate.share_bar, boilerplate.copyright,
+// boilerplate.related_list, boilerplate.signature_repeat,
+// boilerplate.editor_line, boilerplate.end_mark,
+// boilerplate.keyword_line, boilerplate.link_list,
+// boilerplate.template_leak, boilerplate.outside_article.
+//
+// # Where rules apply
+//
+// Title candidates: spam and ads; a removed candidate is skipped and the
+// first clean one becomes Result.Title. Body: every rule, line or span.
+// Segments by role: breadcrumb is always recorded (boilerplate unless
+// spam); preamble gets every rule, and a preamble line that matches none
+// is recorded as boilerplate.outside_article (text above the headline is
+// not article text: it is injected, site furniture or an ad); trailer
+// gets every rule and unmatched trailer text is not recorded; chrome and
+// hidden record spam only (ordinary page chrome is not a removal); title
+// segments get spam and ads.
+//
+// Removed is in page order as far as it is known: title candidates, then
+// segments other than trailers in their given order, then the body in
+// order (a paragraph's span removals in text order), then trailer
+// segments. The first body or segment line identical to a removed title
+// candidate (the same line, seen twice by the extractor) is dropped but
+// not recorded twice.
+//
+// # Verdicts
+//
+// clean when nothing was removed, cleaned when something was, spam_page
+// when the page is spam as a whole: at least spam_page_min_lines
+// promotional spam lines, or at least three making up spam_page_share of
+// the non-empty lines, or a spam title over a body with next to no text
+// left (fewer than prose_min_han Han characters).
+// On a spam page every spam line is still recorded and Body keeps the
+// other lines.
+//
+// # Caveats
+//
+//   - Decisions do not depend on the script of a single-script document;
+//     the one deliberate exception is spam.script_mismatch, which adds
+//     points to a Simplified line with spam vocabulary inside a
+//     Traditional page and so exists only in mixed-script input.
+//   - Simplify is called only for lines holding Traditional-only
+//     characters, and its output is used only when it keeps the rune
+//     count (OpenCC t2s does), so removals map back to exact input bytes.
+//   - Invalid UTF-8 is replaced with U+FFFD before anything else; removal
+//     texts are exact substrings of that repaired input.
+//   - A paragraph is the unit: a multi-line paragraph is judged as one.
+//   - Rarity for hash busters is GB2312 level 1 membership (the 3,755
+//     commonest characters); hash busters made of common characters are
+//     caught only by the other rules.
+//   - Cleaning the kept output again removes nothing more (tested,
+//     including by fuzzing).
 package hygiene
 
-import "winnow/sink/record"
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"winnow/cleaner/normalize"
+	"winnow/sink/record"
+)
 
 // Role of a segment (mirrors extract.Role).
 type Role string
+
+// Segment roles.
+const (
+	RolePreamble   Role = "preamble"   // above the title inside the article region
+	RoleBreadcrumb Role = "breadcrumb" // a breadcrumb line
+	RoleTrailer    Role = "trailer"    // after the body inside the article region
+	RoleChrome     Role = "chrome"     // page text outside the article
+	RoleHidden     Role = "hidden"     // hidden elements
+	RoleTitle      Role = "title"      // a title candidate not chosen
+)
 
 // Segment is page text outside the title and body.
 type Segment struct {
@@ -37,41 +136,604 @@ type Result struct {
 	Verdict string
 }
 
-// Ruleset is a parsed, versioned set of rules.
-type Ruleset struct{ version string }
-
-// Version returns the ruleset version.
-func (rs *Ruleset) Version() string { return rs.version }
-
 // Cleaner applies a ruleset; safe for concurrent use.
-type Cleaner struct{ rules *Ruleset }
+type Cleaner struct {
+	rules    *Ruleset
+	simplify func(string) string
+	scripts  *normalize.Scripts
+	comp     *compiled
+}
 
-// Options configure New.
+// Options configure New. The zero value is ready to use.
 type Options struct {
 	// Rules is the ruleset; nil means the embedded default.
 	Rules *Ruleset
 	// Simplify folds text to Simplified script for matching, so decisions
-	// do not depend on script; nil means build a t2s converter.
+	// do not depend on script; nil means build an OpenCC t2s converter.
 	Simplify func(string) string
+	// Scripts counts Traditional-only and Simplified-only characters; nil
+	// means build one (about 20 ms). Share one between Cleaners to save
+	// the time.
+	Scripts *normalize.Scripts
 }
 
-// New returns a Cleaner.
+// New returns a Cleaner. It compiles the ruleset's vocabularies into one
+// matcher, so build one Cleaner and share it.
 func New(opts Options) (*Cleaner, error) {
 	rs := opts.Rules
 	if rs == nil {
-		rs = &Ruleset{version: "stub"}
+		var err error
+		if rs, err = DefaultRules(); err != nil {
+			return nil, err
+		}
 	}
-	return &Cleaner{rules: rs}, nil
-}
-
-// Clean checks doc and returns what remains.
-func (c *Cleaner) Clean(doc Document) Result {
-	title := ""
-	if len(doc.TitleCandidates) > 0 {
-		title = doc.TitleCandidates[0]
+	c := &Cleaner{rules: rs, simplify: opts.Simplify, scripts: opts.Scripts}
+	if c.simplify == nil {
+		conv, err := normalize.New("t2s")
+		if err != nil {
+			return nil, fmt.Errorf("hygiene: %w", err)
+		}
+		c.simplify = conv.Convert
 	}
-	return Result{Title: title, Body: doc.Body, Removed: []record.Removal{}, Verdict: record.VerdictClean}
+	if c.scripts == nil {
+		sc, err := normalize.NewScripts()
+		if err != nil {
+			return nil, fmt.Errorf("hygiene: %w", err)
+		}
+		c.scripts = sc
+	}
+	c.comp = compileRules(rs, func(t string) string {
+		f := foldText(t)
+		simplifyFolded(&f, c.simplify)
+		return string(compactOf(f).runes)
+	})
+	return c, nil
 }
 
 // RulesVersion returns the version of the rules in use.
 func (c *Cleaner) RulesVersion() string { return c.rules.version }
+
+// unit is one line of the document under judgement.
+type unit struct {
+	field string
+	role  Role
+	index int
+	text  string
+	li    *lineInfo
+	sigs  []signal
+	total float64
+	best  signal
+	match *lineMatch
+
+	spam    bool
+	removed *record.Removal // line removal, if any
+	spans   []span          // spam spans of a kept body line (bytes of text)
+	cuts    []record.Removal
+	kept    string // a kept body line after its cuts
+	linkish bool
+	urls    int
+}
+
+// Clean checks doc and returns what remains. It never fails: bad input
+// yields fewer removals, not an error.
+func (c *Cleaner) Clean(doc Document) Result {
+	th := c.rules.thresholds
+	var titles, segs, body []*unit
+	for i, t := range doc.TitleCandidates {
+		titles = append(titles, &unit{field: record.FieldTitle, index: i, text: strings.ToValidUTF8(t, "\uFFFD")})
+	}
+	for i, s := range doc.Segments {
+		segs = append(segs, &unit{field: record.FieldPage, role: s.Role, index: i, text: strings.ToValidUTF8(s.Text, "\uFFFD")})
+	}
+	for i, p := range doc.Body {
+		body = append(body, &unit{field: record.FieldBody, index: i, text: strings.ToValidUTF8(p, "\uFFFD")})
+	}
+	all := slices.Concat(titles, segs, body)
+
+	// 1. evidence per line
+	for _, u := range all {
+		if strings.TrimSpace(u.text) == "" {
+			continue
+		}
+		u.li = c.analyze(u.text)
+		u.sigs = c.spamSignals(u.li)
+		u.match = c.lineRule(u.li)
+	}
+	// 2. page script, from lines no rule touches (stable under cleaning)
+	var trad, simp int
+	for _, u := range all {
+		if u.li == nil || len(u.sigs) > 0 || u.match != nil || c.hasScored(u.li) {
+			continue
+		}
+		trad += u.li.trad
+		simp += u.li.simp
+	}
+	hant := trad >= th.ScriptMinTraditional && float64(trad) >= th.ScriptMajority*float64(trad+simp)
+	for _, u := range all {
+		if !hant || u.li == nil || c.rules.disabled[RuleScriptMismatch] {
+			continue
+		}
+		if u.li.simp >= 2 && u.li.trad == 0 && c.hasSpamTopic(u.li) {
+			u.sigs = append(u.sigs, signal{rule: RuleScriptMismatch, points: c.rules.weight(RuleScriptMismatch),
+				evidence: fmt.Sprintf("Simplified line (%d Simplified-only, 0 Traditional-only characters) in a Traditional page (%d:%d)",
+					u.li.simp, trad, simp)})
+		}
+	}
+	// 3. allowlist, scores, page context
+	context := false
+	for _, u := range all {
+		if u.li == nil {
+			continue
+		}
+		u.sigs = slices.DeleteFunc(u.sigs, func(s signal) bool { return c.allowed(s.rule, u.li) })
+		if u.match != nil && c.allowed(u.match.rule, u.li) {
+			u.match = nil
+		}
+		u.total, u.best = c.score(u.li, u.sigs)
+		if len(u.sigs) > 0 && u.total >= th.SpamScore {
+			context = true
+		}
+	}
+	// 4. spam decisions
+	for _, u := range all {
+		if u.li == nil || len(u.sigs) == 0 {
+			continue
+		}
+		threshold := th.SpamScore
+		if context && u.total < th.SpamScore && c.structural(u) {
+			threshold = th.ContextScore
+		}
+		if u.total < threshold {
+			continue
+		}
+		u.spam = true
+		if u.field == record.FieldBody && c.trySpans(u, threshold) {
+			continue
+		}
+		u.removed = &record.Removal{Text: u.text, Kind: record.KindSpam, Rule: u.best.rule, Scope: record.ScopeLine,
+			Field: u.field, Reason: c.describe(u.li, u.total, threshold, u.sigs)}
+	}
+	// 5. link farms and link lists, over runs of link lines
+	c.linkBlocks(body, context)
+	c.linkBlocks(segs, context)
+	// 6. ads and boilerplate
+	for _, u := range all {
+		if u.li == nil || u.removed != nil || u.spam {
+			continue
+		}
+		c.applyLineRule(u)
+	}
+	// 7. spans: cut them, then judge what is left until nothing changes
+	names := c.nameIndex(all)
+	for _, u := range body {
+		if u.li != nil && u.removed == nil {
+			c.finalize(u, names)
+		}
+	}
+	return c.assemble(titles, segs, body)
+}
+
+func (c *Cleaner) hasScored(li *lineInfo) bool {
+	for _, cat := range scoredCats {
+		if len(li.terms[cat]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// hasSpamTopic reports a porn term or a strong gambling or lottery term:
+// the vocabulary that a script mismatch makes suspicious (计划 and 体育
+// alone do not).
+func (c *Cleaner) hasSpamTopic(li *lineInfo) bool {
+	for _, cat := range []string{catPorn, catPornWeak, catGambling, catGamblingBrand, catLottery} {
+		if len(li.terms[cat]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// structural reports whether a line has evidence beyond vocabulary, or a
+// strong vocabulary term: only such lines count from context_score.
+func (c *Cleaner) structural(u *unit) bool {
+	for _, s := range u.sigs {
+		if !s.vocab && c.effective(u.li, s) > 0 {
+			return true
+		}
+	}
+	for _, cat := range []string{catPorn, catGambling, catGamblingBrand, catLottery} {
+		if len(u.li.terms[cat]) > 0 && len(u.li.news) == 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// allowed reports whether the allowlist exempts li from rule.
+func (c *Cleaner) allowed(rule string, li *lineInfo) bool {
+	if len(c.rules.allow) == 0 {
+		return false
+	}
+	text := strings.TrimSpace(li.text)
+	folded := strings.TrimSpace(li.fstr)
+	for i, a := range c.rules.allow {
+		if a.Rule != "*" && a.Rule != rule {
+			continue
+		}
+		if a.Text != "" && (strings.TrimSpace(a.Text) == text || c.comp.allowFolded[i] == string(li.comp.runes) ||
+			strings.TrimSpace(a.Text) == folded) {
+			return true
+		}
+		if re := c.rules.allowRe[i]; re != nil && re.MatchString(li.fstr) {
+			return true
+		}
+	}
+	return false
+}
+
+// trySpans removes only the spam spans of a prose body line when what
+// is left is prose that scores below the threshold; it reports success.
+func (c *Cleaner) trySpans(u *unit, threshold float64) bool {
+	var cuts [][2]int
+	for _, s := range u.sigs {
+		if c.effective(u.li, s) > 0 && len(s.spans) == 0 && s.rule != RuleRepeat {
+			// evidence that is not localized: vocabulary outside the spans
+			// is checked on the remainder below
+			if !(s.vocab && s.discount) {
+				return false
+			}
+		}
+		cuts = append(cuts, s.spans...)
+	}
+	if len(cuts) == 0 {
+		return false
+	}
+	cuts = mergeSpans(cuts)
+	rest := cutSpans(u.text, cuts)
+	rli := c.analyze(rest)
+	if rli.han < c.rules.thresholds.ProseMinHan || !rli.prose {
+		return false
+	}
+	rt, _ := c.score(rli, c.spamSignals(rli))
+	if rt >= threshold || rt >= c.rules.thresholds.ContextScore {
+		return false
+	}
+	for _, cut := range cuts {
+		rule := RuleSpanBrand
+		for _, s := range u.sigs {
+			for _, sp := range s.spans {
+				if sp[0] < cut[1] && cut[0] < sp[1] && (s.rule == RuleHashBuster || s.rule == RuleTemplatePlaceholder) {
+					rule = s.rule
+				}
+			}
+		}
+		if c.rules.disabled[rule] {
+			return false
+		}
+		u.spans = append(u.spans, span{start: cut[0], end: cut[1], kind: record.KindSpam, rule: rule,
+			reason: c.describe(u.li, u.total, threshold, u.sigs) + "; the sentence around it is kept"})
+	}
+	return true
+}
+
+func mergeSpans(in [][2]int) [][2]int {
+	s := slices.Clone(in)
+	slices.SortFunc(s, func(a, b [2]int) int { return a[0] - b[0] })
+	var out [][2]int
+	for _, x := range s {
+		if n := len(out); n > 0 && x[0] <= out[n-1][1] {
+			out[n-1][1] = max(out[n-1][1], x[1])
+			continue
+		}
+		out = append(out, x)
+	}
+	return out
+}
+
+func cutSpans(text string, cuts [][2]int) string {
+	var b strings.Builder
+	prev := 0
+	for _, c := range cuts {
+		b.WriteString(text[prev:c[0]])
+		prev = c[1]
+	}
+	b.WriteString(text[prev:])
+	return b.String()
+}
+
+// finalize cuts the spam spans of a kept body line, then repeatedly
+// judges what is left on its own: boilerplate at its end (（完）, a
+// repeated signature, an editor credit) is cut as a span, and a rest that
+// is itself boilerplate, an ad or spam is removed as a line. So cleaning
+// the output again finds nothing more.
+func (c *Cleaner) finalize(u *unit, names func(string) bool) {
+	th := c.rules.thresholds
+	orig := u.text
+	cur := orig
+	li := u.li
+	if len(u.spans) > 0 {
+		sp := slices.Clone(u.spans)
+		slices.SortFunc(sp, func(a, b span) int { return a.start - b.start })
+		cuts := make([][2]int, 0, len(sp))
+		for _, s := range sp {
+			u.cuts = append(u.cuts, record.Removal{Text: orig[s.start:s.end], Kind: s.kind, Rule: s.rule,
+				Scope: record.ScopeSpan, Field: u.field, Reason: s.reason})
+			cuts = append(cuts, [2]int{s.start, s.end})
+		}
+		cur = cutSpans(orig, mergeSpans(cuts))
+		if sp[len(sp)-1].end >= len(strings.TrimRight(orig, " \t\u3000")) {
+			cur = strings.TrimRight(cur, " \t\u3000")
+		}
+		li = nil
+	}
+	for iter := 0; iter < 8 && strings.TrimSpace(cur) != ""; iter++ {
+		if li == nil {
+			li = c.analyze(cur)
+		}
+		if tails := c.tailSpans(li, names); len(tails) > 0 {
+			for _, s := range tails {
+				u.cuts = append(u.cuts, record.Removal{Text: cur[s.start:s.end], Kind: s.kind, Rule: s.rule,
+					Scope: record.ScopeSpan, Field: u.field, Reason: s.reason})
+			}
+			cur = strings.TrimRight(cur[:tails[len(tails)-1].start], " \t\u3000")
+			li = nil
+			continue
+		}
+		if cur == orig {
+			break // nothing was cut: the line was judged as it is
+		}
+		var m *lineMatch
+		if sigs := c.spamSignals(li); len(sigs) > 0 {
+			if total, best := c.score(li, sigs); total >= th.SpamScore {
+				m = &lineMatch{kind: record.KindSpam, rule: best.rule, reason: c.describe(li, total, th.SpamScore, sigs)}
+			}
+		}
+		if m == nil {
+			m = c.lineRule(li)
+		}
+		if m == nil || c.allowed(m.rule, li) {
+			break
+		}
+		text := cur
+		if !strings.Contains(orig, text) {
+			text = orig // the rest is not contiguous in the input: name the whole line
+		}
+		u.cuts = append(u.cuts, record.Removal{Text: text, Kind: m.kind, Rule: m.rule, Scope: record.ScopeLine,
+			Field: u.field, Reason: m.reason + " (what was left after the cuts above)"})
+		cur = ""
+	}
+	u.kept = cur
+}
+
+// linkBlocks finds runs of link lines (bare URLs, HTML tags, short
+// labels such as 相关推荐：) holding link_farm_min_urls URLs or more: a link
+// farm (spam) on a page with spam or when the links carry spam, a link
+// list (boilerplate) otherwise. Lines removed by other rules do not break
+// a run, so cleaning the output again finds the same runs.
+func (c *Cleaner) linkBlocks(units []*unit, context bool) {
+	var block []*unit
+	flush := func() {
+		defer func() { block = block[:0] }()
+		urls, lines, spammy := 0, 0, false
+		for _, u := range block {
+			urls += u.urls
+			if u.urls > 0 {
+				lines++
+			}
+			for _, s := range u.sigs {
+				if s.rule == RuleSpamURL || s.rule == RuleContactObfuscation {
+					spammy = true
+				}
+			}
+		}
+		if urls < c.rules.thresholds.LinkFarmMinURLs || lines == 0 {
+			return
+		}
+		spam := (context || spammy) && !c.rules.disabled[RuleLinkFarm]
+		for _, u := range block {
+			// a farm's anchor headings (相关推荐：) are part of it; other
+			// labels (参考来源：) are left to the boilerplate rules
+			label := u.urls == 0 && !reHTMLTag.MatchString(strings.TrimSpace(u.li.fstr))
+			anchor := label && u.match != nil && u.match.rule == RuleRelatedList
+			switch {
+			case spam && label && !anchor:
+				if u.removed == nil && u.match == nil && !c.rules.disabled[RuleLinkList] && !c.allowed(RuleLinkList, u.li) {
+					u.match = &lineMatch{kind: record.KindBoilerplate, rule: RuleLinkList,
+						reason: fmt.Sprintf("label of a link farm of %d URLs", urls)}
+				}
+			case spam && (u.removed == nil || u.removed.Kind != record.KindSpam):
+				if c.allowed(RuleLinkFarm, u.li) {
+					continue
+				}
+				u.spam = true
+				u.removed = &record.Removal{Text: u.text, Kind: record.KindSpam, Rule: RuleLinkFarm, Scope: record.ScopeLine,
+					Field: u.field, Reason: fmt.Sprintf("link farm: run of %d link lines with %d URLs on a page with spam", len(block), urls)}
+				if !context {
+					u.removed.Reason = fmt.Sprintf("link farm: run of %d link lines with %d URLs, links on throw-away domains or naming spam", len(block), urls)
+				}
+			case !spam && u.removed == nil && !u.spam && !c.rules.disabled[RuleLinkList] && !c.allowed(RuleLinkList, u.li):
+				u.match = &lineMatch{kind: record.KindBoilerplate, rule: RuleLinkList,
+					reason: fmt.Sprintf("list of links: run of %d link lines with %d URLs", len(block), urls)}
+			}
+		}
+	}
+	var role Role
+	for _, u := range units {
+		if u.li == nil {
+			continue
+		}
+		if u.role != role {
+			flush()
+			role = u.role
+		}
+		c.linkInfo(u)
+		switch {
+		case u.linkish:
+			block = append(block, u)
+		case u.removed != nil || u.spam || u.match != nil:
+			// transparent
+		default:
+			flush()
+		}
+	}
+	flush()
+}
+
+// linkInfo marks link lines and counts their URLs.
+func (c *Cleaner) linkInfo(u *unit) {
+	t := strings.TrimSpace(u.li.fstr)
+	u.urls = len(c.urls(u.li))
+	switch {
+	case reURLish.MatchString(t) || reHTMLTag.MatchString(t):
+		u.linkish = true
+	case reLabelOnly.MatchString(t) && utf8.RuneCountInString(t) <= 10:
+		u.linkish = true
+	case u.urls > 0:
+		rest := c.comp.url.ReplaceAllString(t, "")
+		rest = c.comp.bareDomain.ReplaceAllString(rest, "")
+		n := 0
+		for _, r := range rest {
+			if isHan(r) || isASCIIAlnum(r) {
+				n++
+			}
+		}
+		u.linkish = n <= 12
+	}
+}
+
+// applyLineRule records the ad/boilerplate match of a line where its role
+// allows it.
+func (c *Cleaner) applyLineRule(u *unit) {
+	m := u.match
+	switch {
+	case u.field == record.FieldTitle || u.role == RoleTitle:
+		if m != nil && m.kind != record.KindAd {
+			m = nil
+		}
+	case u.role == RoleChrome || u.role == RoleHidden:
+		m = nil
+	case u.role == RoleBreadcrumb:
+		if m == nil || m.rule != RuleBreadcrumb {
+			m = &lineMatch{kind: record.KindBoilerplate, rule: RuleBreadcrumb, reason: "breadcrumb segment"}
+		}
+	case u.role == RolePreamble && m == nil && !c.rules.disabled[RuleOutsideArticle]:
+		m = &lineMatch{kind: record.KindBoilerplate, rule: RuleOutsideArticle,
+			reason: "text above the headline inside the article region"}
+	}
+	if m == nil {
+		return
+	}
+	u.removed = &record.Removal{Text: u.text, Kind: m.kind, Rule: m.rule, Scope: record.ScopeLine, Field: u.field, Reason: m.reason}
+}
+
+// nameIndex answers whether a name occurs in a byline or credit line of
+// the document (a line with 作者, 记者, 编辑 …).
+func (c *Cleaner) nameIndex(all []*unit) func(string) bool {
+	var b strings.Builder
+	for _, u := range all {
+		if u.li != nil && (len(u.li.terms[catByline]) > 0 || len(u.li.terms[catEditor]) > 0) {
+			b.WriteString(u.li.fstr)
+			b.WriteByte('\n')
+		}
+	}
+	hay := b.String()
+	return func(name string) bool {
+		return strings.Contains(hay, name)
+	}
+}
+
+// assemble builds the result: the title, the kept body, the removals in
+// page order and the verdict.
+func (c *Cleaner) assemble(titles, segs, body []*unit) Result {
+	th := c.rules.thresholds
+	res := Result{Removed: []record.Removal{}, Body: []string{}}
+	type key struct{ text, kind string }
+	titleRemoved := map[key]int{} // removed title candidates not yet matched by a line
+	titleSpam := false
+	for _, u := range titles {
+		if u.removed != nil {
+			res.Removed = append(res.Removed, *u.removed)
+			titleRemoved[key{strings.TrimSpace(u.text), u.removed.Kind}]++
+			titleSpam = titleSpam || u.spam
+			continue
+		}
+		if res.Title == "" && strings.TrimSpace(u.text) != "" {
+			res.Title = u.text
+		}
+	}
+	record1 := func(u *unit) {
+		if u.removed == nil {
+			return
+		}
+		if k := (key{strings.TrimSpace(u.text), u.removed.Kind}); titleRemoved[k] > 0 {
+			titleRemoved[k]-- // the same line as a removed title candidate: recorded once
+			return
+		}
+		res.Removed = append(res.Removed, *u.removed)
+	}
+	for _, u := range segs {
+		if u.role != RoleTrailer {
+			record1(u)
+		}
+	}
+	keptHan := 0
+	for _, u := range body {
+		if u.removed != nil {
+			record1(u)
+			continue
+		}
+		text := u.text
+		if u.li != nil {
+			res.Removed = append(res.Removed, u.cuts...)
+			text = u.kept
+			if len(u.cuts) > 0 && strings.TrimSpace(text) == "" {
+				continue
+			}
+		}
+		res.Body = append(res.Body, text)
+		if u.li != nil {
+			keptHan += u.li.han
+		}
+	}
+	for _, u := range segs {
+		if u.role == RoleTrailer {
+			record1(u)
+		}
+	}
+	// verdict
+	promo := map[string]bool{}
+	lines := map[string]bool{}
+	for _, u := range slices.Concat(titles, segs, body) {
+		if u.li == nil || u.role == RoleChrome || u.role == RoleHidden {
+			continue
+		}
+		t := strings.TrimSpace(u.text)
+		lines[t] = true
+		if u.spam && u.removed != nil && promoRule(u.removed.Rule) {
+			promo[t] = true
+		}
+	}
+	switch {
+	case len(promo) >= th.SpamPageMinLines,
+		len(promo) >= 3 && float64(len(promo)) >= th.SpamPageShare*float64(len(lines)),
+		titleSpam && keptHan < th.ProseMinHan:
+		res.Verdict = record.VerdictSpamPage
+	case len(res.Removed) > 0:
+		res.Verdict = record.VerdictCleaned
+	default:
+		res.Verdict = record.VerdictClean
+	}
+	return res
+}
+
+// promoRule reports whether a rule finds promotional spam (as opposed to
+// link farms and template debris) — what makes a spam page.
+func promoRule(rule string) bool {
+	switch rule {
+	case RuleKeywordChain, RuleKeywordStuffing, RuleGamblingBrand, RuleUnknownBrand, RuleLotteryJargon,
+		RuleContactObfuscation, RuleUnicodeEvasion, RuleKeywordLine, RuleScriptMismatch, RuleSpamURL:
+		return true
+	}
+	return false
+}
