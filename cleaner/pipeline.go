@@ -36,6 +36,9 @@ type Options struct {
 type Input struct {
 	// URL as fetched, "" for ad-hoc text.
 	URL string
+	// CanonicalURL is the crawler's canonical form of URL (with the
+	// source's strip_params applied); "" means derive it from URL.
+	CanonicalURL string
 	// Source is the source id, "" for ad-hoc input.
 	Source string
 	// ContentType is the HTTP Content-Type header (crawler only).
@@ -138,6 +141,9 @@ func (c *Cleaner) Clean(ctx context.Context, in Input) (*record.Article, error) 
 	}
 	a.ScriptOut = c.scripts.Classify(a.Title + "\n" + a.Body)
 
+	if in.CanonicalURL != "" {
+		a.CanonicalURL = in.CanonicalURL
+	}
 	a.SchemaVersion = record.SchemaVersion
 	a.Source = in.Source
 	a.RawRef = in.RawRef

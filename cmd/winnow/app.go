@@ -37,6 +37,9 @@ func commands() []command {
 	return []command{
 		{"process", "[--url U] [--format auto|html|text] [--script CFG] [--jsonl] [FILE]", "one document -> one article record (JSON line)", runProcess},
 		{"normalize", "[--script CFG]", "convert text on stdin to the target script, line by line", runNormalize},
+		{"sources", "check DIR | list | status [ID] | pause ID | resume ID | run ID", "validate, list and control configured sources", runSources},
+		{"crawl", "[--out FILE] [--summary FILE] SOURCE_FILE...", "one-off crawl of sources, records as JSON lines", runCrawl},
+		{"demo", "[--out FILE] [--summary FILE]", "serve the demo site and crawl it, in one command", runDemo},
 		{"demo-site", "--addr 127.0.0.1:PORT", "serve the bundled offline demo news site", runDemoSite},
 		{"help", "[COMMAND]", "list commands, or show one command's flags", nil},
 	}
