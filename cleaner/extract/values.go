@@ -1,0 +1,163 @@
+package extract
+
+import (
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"winnow/cleaner/extract/zhmeta"
+	"winnow/sink/record"
+)
+
+// sameDay reports whether two times fall on the same calendar day in a's
+// location.
+func sameDay(a, b time.Time) bool {
+	ya, ma, da := a.Date()
+	yb, mb, db := b.In(a.Location()).Date()
+	return ya == yb && ma == mb && da == db
+}
+
+// precRank orders precisions: second > minute > day > none.
+func precRank(p string) int {
+	switch p {
+	case record.PrecisionSecond:
+		return 3
+	case record.PrecisionMinute:
+		return 2
+	case record.PrecisionDay:
+		return 1
+	}
+	return 0
+}
+
+// firstNonEmpty returns the first string that is not blank, trimmed.
+func firstNonEmpty(ss ...string) string {
+	for _, s := range ss {
+		if s = strings.TrimSpace(s); s != "" {
+			return s
+		}
+	}
+	return ""
+}
+
+// detectLang returns "zh" when the text is mostly Han characters,
+// otherwise the primary subtag of the page's lang attribute, or "".
+func detectLang(text, htmlLang string) string {
+	var han, kana, letters int
+	// The first few thousand characters decide.
+	if len(text) > 12000 {
+		text = text[:12000]
+	}
+	for _, r := range text {
+		switch {
+		case r < 0x80:
+			if ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') {
+				letters++
+			}
+		case isHan(r):
+			han++
+			letters++
+		case r >= 0x3040 && r <= 0x30FF:
+			kana++
+			letters++
+		case unicode.IsLetter(r):
+			letters++
+		}
+	}
+	if letters > 0 && han*2 >= letters && kana*10 < han {
+		return "zh"
+	}
+	l := strings.ToLower(strings.TrimSpace(htmlLang))
+	if i := strings.IndexAny(l, "-_"); i >= 0 {
+		l = l[:i]
+	}
+	if len(l) < 2 || len(l) > 3 {
+		return ""
+	}
+	for _, r := range l {
+		if r < 'a' || r > 'z' {
+			return ""
+		}
+	}
+	if l == "zh" && letters > 0 && han*5 < letters {
+		return "" // a Chinese template around foreign text
+	}
+	return l
+}
+
+// collapse trims and collapses whitespace.
+func collapse(s string) string {
+	var tb textBuilder
+	var c chunk
+	tb.write(s, &c)
+	return tb.finish()
+}
+
+// runeLen is the length of s in characters.
+func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+// Layouts of machine-readable dates, with their precision.
+var dateLayouts = []struct {
+	layout, prec string
+	zoned        bool
+}{
+	{time.RFC3339Nano, record.PrecisionSecond, true},
+	{"2006-01-02T15:04:05Z0700", record.PrecisionSecond, true},
+	{"2006-01-02T15:04:05.999999999Z0700", record.PrecisionSecond, true},
+	{"2006-01-02T15:04Z07:00", record.PrecisionMinute, true},
+	{"2006-01-02T15:04:05", record.PrecisionSecond, false},
+	{"2006-01-02T15:04:05.999999999", record.PrecisionSecond, false},
+	{"2006-01-02 15:04:05Z07:00", record.PrecisionSecond, true},
+	{"2006-01-02 15:04:05 Z07:00", record.PrecisionSecond, true},
+	{"2006-01-02 15:04:05 -0700", record.PrecisionSecond, true},
+	{"2006-01-02 15:04:05", record.PrecisionSecond, false},
+	{"2006-01-02 15:04:05.999999999", record.PrecisionSecond, false},
+	{"2006-01-02T15:04", record.PrecisionMinute, false},
+	{"2006-01-02 15:04", record.PrecisionMinute, false},
+	{"2006/01/02 15:04:05", record.PrecisionSecond, false},
+	{"2006/01/02 15:04", record.PrecisionMinute, false},
+	{"2006-01-02", record.PrecisionDay, false},
+	{"2006/01/02", record.PrecisionDay, false},
+	{"20060102", record.PrecisionDay, false},
+	{time.RFC1123Z, record.PrecisionSecond, true},
+	{time.RFC1123, record.PrecisionSecond, true},
+	{"Mon, 2 Jan 2006 15:04:05 -0700", record.PrecisionSecond, true},
+	{"January 2, 2006", record.PrecisionDay, false},
+	{"Jan 2, 2006", record.PrecisionDay, false},
+	{"2 January 2006", record.PrecisionDay, false},
+}
+
+// parseDate reads a date: machine formats first, then zhmeta.ParseDate
+// for the Chinese spellings. Years outside 1990-2100 are refused.
+func parseDate(s string, loc *time.Location) (time.Time, string, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" || len(s) > 200 {
+		return time.Time{}, "", false
+	}
+	if strings.HasSuffix(s, " UTC") {
+		s = strings.TrimSuffix(s, " UTC") + "Z"
+	}
+	for _, l := range dateLayouts {
+		var t time.Time
+		var err error
+		if l.zoned {
+			t, err = time.Parse(l.layout, s)
+		} else {
+			t, err = time.ParseInLocation(l.layout, s, loc)
+		}
+		if err == nil && t.Year() >= 1990 && t.Year() <= 2100 {
+			return t, l.prec, true
+		}
+	}
+	if t, prec, ok := zhmeta.ParseDate(s, loc); ok && t.Year() >= 1990 && t.Year() <= 2100 {
+		return t, prec, true
+	}
+	return time.Time{}, "", false
+}
+
+// isHan reports whether r is a CJK ideograph (the common blocks).
+func isHan(r rune) bool {
+	return (r >= 0x4E00 && r <= 0x9FFF) || (r >= 0x3400 && r <= 0x4DBF) ||
+		(r >= 0xF900 && r <= 0xFAFF) || (r >= 0x20000 && r <= 0x3134F)
+}
