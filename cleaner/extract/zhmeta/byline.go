@@ -200,6 +200,9 @@ func parseBylineLine(line string, loc *time.Location, now time.Time) (bylineAcc,
 		return bylineAcc{}, false
 	}
 	lo2, hi2 := stripOuterBrackets(s, lo, hi)
+	if lo2 >= hi2 {
+		return bylineAcc{}, false // only brackets and spaces
+	}
 	bracketed := lo2 != lo
 	lo, hi = lo2, hi2
 	hits := findLabels(s, lo, hi, bracketed)

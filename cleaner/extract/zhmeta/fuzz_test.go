@@ -148,3 +148,12 @@ func FuzzAnalyzeText(f *testing.F) {
 		}
 	})
 }
+
+// TestFuzzRegressions keeps inputs that once panicked.
+func TestFuzzRegressions(t *testing.T) {
+	for _, s := range []string{"0 - - 0", "< >", "a - - - b", "（ ）", "_ _", " - "} {
+		SplitTitle(s)
+		ParseByline(s, nil)
+		AnalyzeText([]string{s, s}, nil)
+	}
+}

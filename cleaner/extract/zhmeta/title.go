@@ -120,15 +120,18 @@ func titleParts(t string) (starts, ends []int) {
 			continue
 		}
 		a, b := i, j
-		for a > 0 && isTitleSpace(lastRune(t[:a])) {
+		for a > prev && isTitleSpace(lastRune(t[:a])) {
 			a -= utf8.RuneLen(lastRune(t[:a]))
 		}
 		for b < len(t) && isTitleSpace(firstRune(t[b:])) {
 			b += utf8.RuneLen(firstRune(t[b:]))
 		}
-		if a > 0 && b < len(t) {
+		switch {
+		case a > prev && b < len(t):
 			starts, ends = append(starts, prev), append(ends, a)
 			prev = b
+		case a == prev && prev > 0 && b < len(t):
+			prev = b // consecutive separators ("a - - b") split once
 		}
 		i = b
 	}
