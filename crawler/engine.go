@@ -19,6 +19,7 @@ import (
 	"winnow/crawler/robots"
 	"winnow/crawler/source"
 	"winnow/crawler/ssrf"
+	"winnow/sink/record/canonical"
 )
 
 // sourceRun is a source's effective settings for one run.
@@ -260,7 +261,7 @@ func (r *run) addSeeds(ctx context.Context) error {
 	var tasks []frontier.Task
 	for _, sc := range r.order {
 		for _, s := range sc.src.Seeds {
-			u, err := CanonicalURL(s.URL, sc.strip...)
+			u, err := canonical.URL(s.URL, sc.strip...)
 			if err != nil {
 				return fmt.Errorf("%w: source %q seed: %w", ErrInvalidSource, sc.id, err)
 			}
@@ -547,7 +548,7 @@ func (r *run) handle(ctx context.Context, w *worker, j *job, a *attempt, o *Outc
 		o.Kind, o.Reason = OutcomeNotArticle, ReasonNotArticleURL
 		return nil
 	}
-	canonical, err := CanonicalURL(final.String(), sc.strip...)
+	canonical, err := canonical.URL(final.String(), sc.strip...)
 	if err != nil {
 		canonical = j.task.URL
 	}
@@ -601,14 +602,14 @@ func (r *run) addLinks(ctx context.Context, j *job, links discover.Links) error 
 		if ok, why := sc.src.Scope.InScope(u); !ok && why != source.ReasonDenied {
 			continue
 		}
-		c, err := canonicalize(u, sc.strip)
+		c, err := canonical.FromURL(u, sc.strip)
 		if err != nil {
 			continue
 		}
 		tasks = append(tasks, frontier.Task{URL: c, Source: sc.id, Kind: frontier.KindPage, Depth: j.task.Depth + 1, Referrer: j.task.URL})
 	}
 	for _, u := range links.Feeds {
-		c, err := canonicalize(u, sc.strip)
+		c, err := canonical.FromURL(u, sc.strip)
 		if err != nil {
 			continue
 		}
@@ -624,7 +625,7 @@ func (r *run) addEntries(ctx context.Context, j *job, base *url.URL, res *discov
 	tasks := make([]frontier.Task, 0, len(res.Entries)+len(res.Sitemaps))
 	for _, e := range res.Sitemaps {
 		if abs, ok := discover.ResolveURL(base, e.URL); ok {
-			if c, err := canonicalize(abs, sc.strip); err == nil {
+			if c, err := canonical.FromURL(abs, sc.strip); err == nil {
 				tasks = append(tasks, frontier.Task{URL: c, Source: sc.id, Kind: frontier.KindSitemap, Depth: j.task.Depth + 1, Referrer: j.task.URL, Published: e.Modified})
 			}
 		}
@@ -632,7 +633,7 @@ func (r *run) addEntries(ctx context.Context, j *job, base *url.URL, res *discov
 	if sc.pages.Load() < sc.maxPages {
 		for _, e := range res.Entries {
 			if abs, ok := discover.ResolveURL(base, e.URL); ok {
-				if c, err := canonicalize(abs, sc.strip); err == nil {
+				if c, err := canonical.FromURL(abs, sc.strip); err == nil {
 					tasks = append(tasks, frontier.Task{URL: c, Source: sc.id, Kind: frontier.KindPage, Depth: j.task.Depth + 1, Referrer: j.task.URL, Published: e.Time()})
 				}
 			}
@@ -683,7 +684,7 @@ func (r *run) applyRobots(ctx context.Context, j *job, origin string, rules *rob
 	}
 	var tasks []frontier.Task
 	for _, s := range rules.Sitemaps() {
-		if c, err := CanonicalURL(s, sc.strip...); err == nil {
+		if c, err := canonical.URL(s, sc.strip...); err == nil {
 			tasks = append(tasks, frontier.Task{URL: c, Source: sc.id, Kind: frontier.KindSitemap, Depth: 1, Referrer: origin + "/robots.txt"})
 		}
 	}

@@ -13,8 +13,6 @@ var (
 	// ErrInvalidSource: a source cannot be crawled (no id, a seed that is
 	// not an absolute http(s) URL …).
 	ErrInvalidSource = errors.New("crawler: invalid source")
-	// ErrBadURL: a URL is not an absolute http(s) URL.
-	ErrBadURL = errors.New("crawler: bad URL")
 	// ErrTooLarge: the decompressed body exceeds the source's max_body;
 	// the fetch was aborted, never truncated.
 	ErrTooLarge = errors.New("crawler: body too large")

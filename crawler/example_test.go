@@ -11,16 +11,6 @@ import (
 	"winnow/crawler/source"
 )
 
-func ExampleCanonicalURL() {
-	u, err := crawler.CanonicalURL("HTTP://News.Example.CN:80/a/./b/../c.html?utm_source=wx&id=7&sid=abc&page=2#comments", "sid")
-	if err != nil {
-		fmt.Println(err)
-		return
-	}
-	fmt.Println(u)
-	// Output: http://news.example.cn/a/c.html?id=7&page=2
-}
-
 // ExampleCrawler_Run crawls a two-page site served on loopback, which the
 // SSRF guard only reaches because AllowNetworks lists 127.0.0.0/8.
 func ExampleCrawler_Run() {

@@ -19,6 +19,7 @@ import (
 	"github.com/gocolly/colly/v2"
 
 	"winnow/crawler/ssrf"
+	"winnow/sink/record/canonical"
 )
 
 // attempt is the state of one HTTP request of a worker. The worker's
@@ -167,12 +168,12 @@ func (w *worker) checkRedirect(req *http.Request, via []*http.Request) error {
 	if len(via) > a.sc.maxRedirects {
 		return fmt.Errorf("%w: more than %d", ErrTooManyRedirects, a.sc.maxRedirects)
 	}
-	target, err := CanonicalURL(req.URL.String(), a.sc.strip...)
+	target, err := canonical.URL(req.URL.String(), a.sc.strip...)
 	if err != nil {
 		return err
 	}
 	for _, v := range via {
-		if c, err := CanonicalURL(v.URL.String(), a.sc.strip...); err == nil && c == target {
+		if c, err := canonical.URL(v.URL.String(), a.sc.strip...); err == nil && c == target {
 			return fmt.Errorf("%w: back to %s", ErrRedirectLoop, target)
 		}
 	}

@@ -37,8 +37,3 @@ func ExampleExtractor_Extract() {
 	// 中午十一点半，和平里社区食堂门口已经排起了队，一荤两素一汤的套餐只要十二元。
 	// 社区书记介绍，六十岁以上老人每餐还能享受两元补贴。
 }
-
-func ExampleCanonicalURL() {
-	fmt.Println(extract.CanonicalURL("HTTPS://News.Example.COM:443/a/1.html?utm_source=wx&b=2&spm=3&a=1#top"))
-	// Output: https://news.example.com/a/1.html?a=1&b=2
-}

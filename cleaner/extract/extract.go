@@ -176,7 +176,7 @@ func (x *Extractor) extract(in *Input) (*Draft, error) {
 	}
 	d := &Draft{Article: record.New(), Charset: dec.charset, CharsetGuessed: dec.guessed}
 	d.Article.URL = in.URL
-	d.Article.CanonicalURL = CanonicalURL(in.URL)
+	d.Article.CanonicalURL = canonicalURL(in.URL)
 	format := in.Format
 	if format == FormatAuto {
 		format = detectFormat(dec.text)

@@ -467,25 +467,6 @@ func TestFormatDetection(t *testing.T) {
 	}
 }
 
-func TestCanonicalURL(t *testing.T) {
-	for _, tc := range []struct{ in, want string }{
-		{"", ""},
-		{"not a url", "not a url"},
-		{"HTTP://News.Example.COM:80/a/b.html#frag", "http://news.example.com/a/b.html"},
-		{"https://example.com:443", "https://example.com/"},
-		{"https://example.com:8443/x", "https://example.com:8443/x"},
-		{"https://example.com/a?utm_source=x&b=2&spm=1.2&a=1&from=timeline&fbclid=z", "https://example.com/a?a=1&b=2"},
-		{"https://example.com/a?z=1&gclid=9&share_token=t&UTM_Medium=m&y=%E4%B8%AD", "https://example.com/a?y=%E4%B8%AD&z=1"},
-		{"https://example.com/a?", "https://example.com/a"},
-		{"https://user:pw@example.com/p", "https://example.com/p"},
-		{"https://mp.weixin.qq.com/s?__biz=MzA&mid=2&idx=1&sn=abc&chksm=ff&scene=21#wechat_redirect", "https://mp.weixin.qq.com/s?__biz=MzA&idx=1&mid=2&sn=abc"},
-	} {
-		if got := CanonicalURL(tc.in); got != tc.want {
-			t.Errorf("CanonicalURL(%q) = %q, want %q", tc.in, got, tc.want)
-		}
-	}
-}
-
 func TestCanonicalLink(t *testing.T) {
 	x := newExtractor(t, Options{})
 	page := func(link string) []byte {

@@ -318,7 +318,7 @@ func (x *Extractor) collectMeta(in *Input, pg *page, r *htmlResult) *metaInfo {
 	m.lang = pg.lang
 	if pg.canonical != "" && in.URL != "" {
 		if abs := resolveURL(in.URL, pg.canonical); abs != "" && sameSite(abs, in.URL) {
-			m.canonical = CanonicalURL(abs)
+			m.canonical = canonicalURL(abs)
 		}
 	}
 	return m
@@ -386,7 +386,7 @@ func (m *metaInfo) fill(a *record.Article, d *Draft) {
 	a.Lang = detectLang(a.Title+"\n"+a.Body, m.lang)
 	if a.URL != "" || m.url != "" {
 		a.URL = m.url
-		a.CanonicalURL = CanonicalURL(m.url)
+		a.CanonicalURL = canonicalURL(m.url)
 	}
 	if m.canonical != "" {
 		a.CanonicalURL = m.canonical

@@ -1,6 +1,10 @@
-package crawler
+// Package canonical defines the canonical form of article URLs: the
+// crawl's dedup key and the record's canonical_url, so that the crawler
+// and the content path agree byte for byte.
+package canonical
 
 import (
+	"errors"
 	"fmt"
 	"net/netip"
 	"net/url"
@@ -11,24 +15,33 @@ import (
 	"golang.org/x/net/idna"
 )
 
-// IsTrackingParam reports whether a query parameter only tracks a visit
-// and is removed by CanonicalURL: utm_* and the click and share ids spm,
-// from, fbclid, gclid, dclid, msclkid, yclid, igshid, mc_cid, mc_eid,
-// _ga, _gl, _hsenc and _hsmi (names compared case-insensitively).
-func IsTrackingParam(name string) bool {
-	n := strings.ToLower(name)
-	if strings.HasPrefix(n, "utm_") {
-		return true
-	}
-	switch n {
-	case "spm", "from", "fbclid", "gclid", "dclid", "msclkid", "yclid", "igshid",
-		"mc_cid", "mc_eid", "_ga", "_gl", "_hsenc", "_hsmi":
-		return true
-	}
-	return false
+// ErrBadURL is wrapped by errors for URLs that are not absolute http(s)
+// URLs.
+var ErrBadURL = errors.New("canonical: bad URL")
+
+// trackingParams only track a visit (compared in lower case).
+var trackingParams = map[string]bool{
+	"spm": true, "from": true, "fbclid": true, "gclid": true, "dclid": true, "msclkid": true,
+	"yclid": true, "igshid": true, "mc_cid": true, "mc_eid": true, "_ga": true, "_gl": true,
+	"_hsenc": true, "_hsmi": true, "share_token": true, "share_from": true, "sharefrom": true,
+	"share_source": true, "shareid": true, "share_id": true, "isappinstalled": true, "wfr": true,
+	"ref_src": true, "cmpid": true, "ncid": true, "ocid": true, "sr_share": true, "s_trk": true,
+	"vn_source": true, "vn_medium": true, "vn_campaign": true,
+	"scene": true, "chksm": true, // WeChat share tracking
 }
 
-// CanonicalURL returns the canonical form of an absolute http(s) URL, the
+// IsTrackingParam reports whether a query parameter only tracks a visit
+// and is removed by URL: utm_*, pk_*, mtm_* and the click and share ids
+// in trackingParams (names compared case-insensitively).
+func IsTrackingParam(name string) bool {
+	n := strings.ToLower(name)
+	if strings.HasPrefix(n, "utm_") || strings.HasPrefix(n, "pk_") || strings.HasPrefix(n, "mtm_") {
+		return true
+	}
+	return trackingParams[n]
+}
+
+// URL returns the canonical form of an absolute http(s) URL, the
 // crawl's dedup key and the record's canonical_url:
 //
 //   - scheme and host in lower case, an internationalized host in its
@@ -46,17 +59,17 @@ func IsTrackingParam(name string) bool {
 //     order of repeated names is kept); no "?" when nothing is left.
 //
 // It is idempotent. The error wraps ErrBadURL.
-func CanonicalURL(raw string, strip ...string) (string, error) {
+func URL(raw string, strip ...string) (string, error) {
 	raw = strings.TrimSpace(raw)
 	u, err := url.Parse(fixPercent(raw))
 	if err != nil {
 		return "", fmt.Errorf("%w: %w", ErrBadURL, err)
 	}
-	return canonicalize(u, strip)
+	return FromURL(u, strip)
 }
 
-// canonicalize applies CanonicalURL's rules to a parsed URL.
-func canonicalize(u *url.URL, strip []string) (string, error) {
+// FromURL applies URL's rules to a parsed URL.
+func FromURL(u *url.URL, strip []string) (string, error) {
 	scheme := strings.ToLower(u.Scheme)
 	if scheme != "http" && scheme != "https" {
 		return "", fmt.Errorf("%w: %q is not an http(s) URL", ErrBadURL, u.Redacted())

@@ -1,4 +1,4 @@
-package crawler
+package canonical
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 )
 
-func TestCanonicalURL(t *testing.T) {
+func TestURL(t *testing.T) {
 	tests := []struct {
 		in, want string
 		strip    []string
@@ -47,15 +47,15 @@ func TestCanonicalURL(t *testing.T) {
 		{"http://a_b.example.com/", "http://a_b.example.com/", nil},
 	}
 	for _, tt := range tests {
-		got, err := CanonicalURL(tt.in, tt.strip...)
+		got, err := URL(tt.in, tt.strip...)
 		if err != nil {
-			t.Errorf("CanonicalURL(%q) error %v", tt.in, err)
+			t.Errorf("URL(%q) error %v", tt.in, err)
 			continue
 		}
 		if got != tt.want {
-			t.Errorf("CanonicalURL(%q) = %q, want %q", tt.in, got, tt.want)
+			t.Errorf("URL(%q) = %q, want %q", tt.in, got, tt.want)
 		}
-		if again, _ := CanonicalURL(got, tt.strip...); again != got {
+		if again, _ := URL(got, tt.strip...); again != got {
 			t.Errorf("not idempotent: %q -> %q", got, again)
 		}
 	}
@@ -63,13 +63,13 @@ func TestCanonicalURL(t *testing.T) {
 
 func TestCanonicalURLErrors(t *testing.T) {
 	for _, in := range []string{"", "/relative", "mailto:a@b.cn", "ftp://a.cn/", "http://", "http://a.cn:99999/", "http://[fe80::1%25eth0]/", "http://a b.cn/", "http://a.cn:x/"} {
-		if got, err := CanonicalURL(in); !errors.Is(err, ErrBadURL) {
-			t.Errorf("CanonicalURL(%q) = %q, %v; want ErrBadURL", in, got, err)
+		if got, err := URL(in); !errors.Is(err, ErrBadURL) {
+			t.Errorf("URL(%q) = %q, %v; want ErrBadURL", in, got, err)
 		}
 	}
 }
 
-func FuzzCanonicalURL(f *testing.F) {
+func FuzzURL(f *testing.F) {
 	for _, s := range []string{
 		"http://a.cn/x?b=2&a=1#f", "HTTPS://例子.中国:443/a/../b?utm_x=1&%41=%42",
 		"http://[::1]:8080/%zz%2e/./?q=a+b&q=%", "http://a.cn/x?a=1&a=1&=&&",
@@ -77,7 +77,7 @@ func FuzzCanonicalURL(f *testing.F) {
 		f.Add(s, "sid")
 	}
 	f.Fuzz(func(t *testing.T, in, strip string) {
-		got, err := CanonicalURL(in, strip)
+		got, err := URL(in, strip)
 		if err != nil {
 			if !errors.Is(err, ErrBadURL) {
 				t.Fatalf("error %v does not wrap ErrBadURL", err)
@@ -99,7 +99,7 @@ func FuzzCanonicalURL(f *testing.F) {
 		if u.Fragment != "" || u.User != nil || (u.Scheme != "http" && u.Scheme != "https") {
 			t.Fatalf("%q keeps a fragment, user info or another scheme", got)
 		}
-		again, err := CanonicalURL(got, strip)
+		again, err := URL(got, strip)
 		if err != nil || again != got {
 			t.Fatalf("not idempotent: %q -> %q (%v)", got, again, err)
 		}
