@@ -112,7 +112,7 @@ func (c *Cleaner) Clean(ctx context.Context, in Input) (*record.Article, error) 
 	}
 	draft, err := c.extractor.Extract(extract.Input{
 		URL: in.URL, ContentType: in.ContentType, Body: in.Body, Decoded: in.Decoded,
-		Charset: in.Charset, Format: in.Format,
+		Charset: in.Charset, Format: in.Format, Location: in.Location,
 	})
 	if errors.Is(err, extract.ErrNotArticle) {
 		return nil, fmt.Errorf("%w: %w", ErrDropped, err)

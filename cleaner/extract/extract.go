@@ -71,6 +71,9 @@ type Input struct {
 	// Format is FormatAuto (the zero value: HTML if tags are found near
 	// the start, plain text otherwise), FormatHTML or FormatText.
 	Format Format
+	// Location is the time zone of dates without offset for this input
+	// (the source's); nil means Options.Location.
+	Location *time.Location
 }
 
 // Role says why a segment was left out of the body.
@@ -154,6 +157,11 @@ func (x *Extractor) Extract(in Input) (d *Draft, err error) {
 			d, err = nil, fmt.Errorf("%w: %s: %v", ErrInternal, describe(&in), v)
 		}
 	}()
+	if in.Location != nil && in.Location != x.loc {
+		local := *x
+		local.loc = in.Location
+		return local.extract(&in)
+	}
 	return x.extract(&in)
 }
 

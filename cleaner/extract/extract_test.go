@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
@@ -590,5 +591,24 @@ func TestWidePages(t *testing.T) {
 			}
 			checkUTF8(t, d)
 		})
+	}
+}
+
+func TestInputLocationOverridesDefault(t *testing.T) {
+	x := newExtractor(t, Options{})
+	page := []byte(`<html><head><title>台北市公布新措施</title></head><body><h1>台北市公布新措施</h1><div class="info">發佈時間：2024-03-05 09:30</div><div class="article-content"><p>台北市政府今日公布多項便民新措施，涵蓋交通、醫療與社會福利等方面，市民反應熱烈。</p><p>市府表示，相關措施將於下個月起陸續實施，並將定期檢討成效，持續改善服務品質。</p></div></body></html>`)
+	taipei := time.FixedZone("Asia/Taipei", 8*3600)
+	tokyo := time.FixedZone("Asia/Tokyo", 9*3600)
+	for _, tc := range []struct {
+		loc  *time.Location
+		want string
+	}{{nil, "2024-03-05T09:30:00+08:00"}, {taipei, "2024-03-05T09:30:00+08:00"}, {tokyo, "2024-03-05T09:30:00+09:00"}} {
+		d, err := x.Extract(Input{Body: page, Decoded: true, Location: tc.loc})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if d.Article.PublishedAt != tc.want {
+			t.Errorf("location %v: published_at %q, want %q", tc.loc, d.Article.PublishedAt, tc.want)
+		}
 	}
 }
