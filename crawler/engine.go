@@ -256,27 +256,48 @@ func (r *run) finish() Summary {
 	return r.sum.clone()
 }
 
-// addSeeds queues every enabled source's seeds.
+// addSeeds queues every enabled source's seeds, unless Options.NoSeeds.
 func (r *run) addSeeds(ctx context.Context) error {
+	if r.c.opts.NoSeeds {
+		return nil
+	}
 	var tasks []frontier.Task
 	for _, sc := range r.order {
-		for _, s := range sc.src.Seeds {
-			u, err := canonical.URL(s.URL, sc.strip...)
-			if err != nil {
-				return fmt.Errorf("%w: source %q seed: %w", ErrInvalidSource, sc.id, err)
-			}
-			kind := frontier.Kind(s.Kind)
-			if kind == "" {
-				kind = frontier.KindListing
-			}
-			tasks = append(tasks, frontier.Task{URL: u, Source: sc.id, Kind: kind})
+		t, err := SeedTasks(sc.src)
+		if err != nil {
+			return err
 		}
+		tasks = append(tasks, t...)
 	}
 	n, err := r.front.Add(ctx, tasks...)
 	r.mu.Lock()
 	r.sum.Discovered += n
 	r.mu.Unlock()
 	return err
+}
+
+// SeedTasks returns the frontier tasks of src's seeds, exactly as Run
+// queues them: canonical URLs (with the source's strip_params), kind
+// from the seed (listing when unset), depth 0. It is for whoever seeds a
+// frontier shared by crawlers running with Options.NoSeeds. The error
+// wraps ErrInvalidSource.
+func SeedTasks(src *source.Source) ([]frontier.Task, error) {
+	if src == nil || src.ID == "" {
+		return nil, fmt.Errorf("%w: nil source or no id", ErrInvalidSource)
+	}
+	tasks := make([]frontier.Task, 0, len(src.Seeds))
+	for _, s := range src.Seeds {
+		u, err := canonical.URL(s.URL, src.Scope.StripParams...)
+		if err != nil {
+			return nil, fmt.Errorf("%w: source %q seed: %w", ErrInvalidSource, src.ID, err)
+		}
+		kind := frontier.Kind(s.Kind)
+		if kind == "" {
+			kind = frontier.KindListing
+		}
+		tasks = append(tasks, frontier.Task{URL: u, Source: src.ID, Kind: kind})
+	}
+	return tasks, nil
 }
 
 // dispatch moves tasks from the frontier into the per-host queues until

@@ -14,9 +14,23 @@ import (
 // Characters shared by both (most of them) do not count. It is safe for
 // concurrent use.
 type Scripts struct {
-	traditional map[rune]bool // changed by t2s and not by s2t
-	simplified  map[rune]bool // changed by s2t and not by t2s
+	traditional runeSet // changed by t2s and not by s2t
+	simplified  runeSet // changed by s2t and not by t2s
 }
+
+// scriptRunes is the end of the range the tables cover (CJK Extension B
+// included); no script-specific character lies beyond it.
+const scriptRunes = 0x2A6E0
+
+// runeSet is a bitmap over [0, scriptRunes): a lookup per character is a
+// shift and a mask, which matters because every page's text is counted.
+type runeSet []uint64
+
+func newRuneSet() runeSet { return make(runeSet, scriptRunes/64+1) }
+
+func (s runeSet) add(r rune) { s[r>>6] |= 1 << (r & 63) }
+
+func (s runeSet) has(r rune) bool { return r < scriptRunes && s[r>>6]&(1<<(r&63)) != 0 }
 
 // MixedShare is the share of minority-script characters above which a
 // text counts as mixed rather than as its majority script.
@@ -40,15 +54,15 @@ func NewScripts() (*Scripts, error) {
 		hk, err2 := ccs["s2hk"].Convert(c)
 		return err1 == nil && err2 == nil && (tw == c || hk == c)
 	}
-	s := &Scripts{traditional: map[rune]bool{}, simplified: map[rune]bool{}}
+	s := &Scripts{traditional: newRuneSet(), simplified: newRuneSet()}
 	for _, block := range [][2]rune{{0x3400, 0x4DBF}, {0x4E00, 0x9FFF}, {0xF900, 0xFAFF}, {0x20000, 0x2A6DF}} {
 		for r := block[0]; r <= block[1]; r++ {
 			toS, toT := onlyOneScript(ccs["t2s"], r), onlyOneScript(ccs["s2t"], r)
 			switch {
 			case toS && !toT:
-				s.traditional[r] = true
+				s.traditional.add(r)
 			case toT && !toS && !regional(string(r)):
-				s.simplified[r] = true
+				s.simplified.add(r)
 			}
 		}
 	}
@@ -82,9 +96,9 @@ func (s *Scripts) Count(text string) (traditional, simplified int) {
 		if r < 0x3400 {
 			continue
 		}
-		if s.traditional[r] {
+		if s.traditional.has(r) {
 			traditional++
-		} else if s.simplified[r] {
+		} else if s.simplified.has(r) {
 			simplified++
 		}
 	}
