@@ -29,6 +29,8 @@ type Timer interface {
 // wallClock is the real clock.
 type wallClock struct{}
 
+var _ Clock = wallClock{}
+
 func (wallClock) Now() time.Time { return time.Now() }
 
 func (wallClock) NewTimer(d time.Duration) Timer { return wallTimer{time.NewTimer(d)} }

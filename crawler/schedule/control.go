@@ -98,13 +98,12 @@ func (s *Scheduler) Resume(ctx context.Context, id string) (State, error) {
 
 // RunNow asks for one run of id at the next wake-up of a scheduler,
 // whatever its phase; a paused source runs once and stays paused. The
-// run's Reason is ReasonRunNow; other processes see the request at their
-// next Resync.
+// run's Reason is ReasonRunNow. Asked while a run is going, it gives one
+// more run after it. Other processes see the request at their next
+// Resync (or Wake).
 func (s *Scheduler) RunNow(ctx context.Context, id string) (State, error) {
 	return s.mutate(ctx, id, func(st *State, _ *source.Source, now time.Time) {
-		if !st.RunNow {
-			st.RunNow, st.RunNowAt = true, now
-		}
+		st.RunNow, st.RunNowAt = true, now
 	})
 }
 
@@ -130,7 +129,7 @@ func (s *Scheduler) mutate(ctx context.Context, id string, fn func(st *State, sr
 			if err != nil {
 				return State{}, err
 			}
-			if _, err := s.store.Create(ctx, key, b); err != nil {
+			if rev, err = s.store.Create(ctx, key, b); err != nil {
 				if errors.Is(err, ErrExists) {
 					continue
 				}
@@ -145,7 +144,7 @@ func (s *Scheduler) mutate(ctx context.Context, id string, fn func(st *State, sr
 			if err != nil {
 				return State{}, err
 			}
-			if _, err := s.store.Update(ctx, key, b, rev); err != nil {
+			if rev, err = s.store.Update(ctx, key, b, rev); err != nil {
 				if errors.Is(err, ErrConflict) {
 					continue
 				}
@@ -154,7 +153,8 @@ func (s *Scheduler) mutate(ctx context.Context, id string, fn func(st *State, sr
 		}
 		s.mu.Lock()
 		if e := s.entries[id]; e != nil && !e.running && e.src == src {
-			e.due, e.loaded = s.cacheDue(&st, now), true
+			e.due, e.rev, e.loaded = s.cacheDue(&st, now), rev, true
+			s.fix(e)
 		}
 		s.mu.Unlock()
 		s.signal()

@@ -15,6 +15,11 @@ type claimed struct {
 	src   *source.Source
 	run   Run
 	lease Lease
+	// st and rev are the state as last written by this scheduler (with
+	// the lease): renewal and release try them first and re-read only on
+	// a conflict.
+	st  State
+	rev uint64
 }
 
 // claim takes src's lease with compare-and-set if src is due at now and
@@ -51,13 +56,14 @@ func (s *Scheduler) claim(ctx context.Context, src *source.Source, now time.Time
 		if err != nil {
 			return nil, time.Time{}, err
 		}
-		if _, err := s.store.Update(ctx, key, b, rev); err != nil {
+		nrev, err := s.store.Update(ctx, key, b, rev)
+		if err != nil {
 			if errors.Is(err, ErrConflict) {
 				continue
 			}
 			return nil, time.Time{}, fmt.Errorf("schedule: take lease of %s: %w", src.ID, err)
 		}
-		return &claimed{src: src, run: run, lease: lease}, due, nil
+		return &claimed{src: src, run: run, lease: lease, st: st, rev: nrev}, due, nil
 	}
 	return nil, time.Time{}, fmt.Errorf("%w: %s", ErrContention, key)
 }
@@ -80,15 +86,16 @@ func (s *Scheduler) execute(ctx context.Context, e *entry, c *claimed) {
 	cause := context.Cause(runCtx)
 
 	var (
-		final *State
-		retry = end // when to look at the source again if final is nil
+		final    *State
+		finalRev uint64
+		retry    = end // when to look at the source again if final is nil
 	)
 	switch {
 	case ctx.Err() != nil && err != nil:
 		// Shutdown interrupted the run: give the lease back and record
 		// nothing; whichever scheduler takes the source next repeats it.
 		rctx, rcancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-		if _, rerr := s.finish(rctx, c, nil); rerr != nil {
+		if _, _, rerr := s.finish(rctx, c, nil); rerr != nil {
 			log.Warn("giving the lease back on shutdown", "err", rerr)
 		}
 		rcancel()
@@ -105,11 +112,11 @@ func (s *Scheduler) execute(ctx context.Context, e *entry, c *claimed) {
 		}
 		// A run that completed as shutdown began is still recorded.
 		fctx, fcancel := context.WithTimeout(context.WithoutCancel(ctx), releaseTimeout)
-		st, ferr := s.finish(fctx, c, &outcome{run: c.run, res: res, err: err, start: start, end: end})
+		st, rev, ferr := s.finish(fctx, c, &outcome{run: c.run, res: res, err: err, start: start, end: end})
 		fcancel()
 		switch {
 		case ferr == nil:
-			final = &st
+			final, finalRev = &st, rev
 		case errors.Is(ferr, ErrLeaseLost):
 			log.Warn("lease lost before the result was recorded; result discarded", "err", ferr)
 		default:
@@ -126,19 +133,20 @@ func (s *Scheduler) execute(ctx context.Context, e *entry, c *claimed) {
 	s.mu.Lock()
 	e.running = false
 	s.inflight--
-	if s.entries[c.run.Source] == e {
+	if s.entries[e.id] == e {
 		switch {
 		case e.removed:
-			delete(s.entries, c.run.Source)
+			delete(s.entries, e.id)
 		case e.src != c.src:
 			e.loaded = false // reconfigured during the run: the next sync reconciles
 			s.dirty = true
 		case final != nil:
-			e.due, e.loaded = s.cacheDue(final, end), true
+			e.due, e.rev, e.loaded = s.cacheDue(final, end), finalRev, true
 		default:
 			e.due = retry
 		}
 	}
+	s.fix(e)
 	s.mu.Unlock()
 	s.signal()
 }
@@ -151,19 +159,25 @@ func (s *Scheduler) keepLease(ctx context.Context, cancel context.CancelCauseFun
 	every := max(s.ttl/3, time.Millisecond)
 	deadline := c.lease.Acquired.Add(s.runTimeout)
 	expires := c.lease.Expires
+	last := c.lease.Acquired
 	for {
-		wait := min(every, deadline.Sub(s.clock.Now()))
-		t := s.clock.NewTimer(wait)
-		select {
-		case <-done:
-			t.Stop()
-			return
-		case <-ctx.Done():
-			t.Stop()
-			return
-		case <-t.C():
+		at := last.Add(every)
+		if deadline.Before(at) {
+			at = deadline
+		}
+		if t := s.timerAt(at); t != nil {
+			select {
+			case <-done:
+				t.Stop()
+				return
+			case <-ctx.Done():
+				t.Stop()
+				return
+			case <-t.C():
+			}
 		}
 		now := s.clock.Now()
+		last = now
 		if !now.Before(deadline) {
 			cancel(ErrRunTimeout)
 			return
@@ -190,64 +204,60 @@ func (s *Scheduler) keepLease(ctx context.Context, cancel context.CancelCauseFun
 
 // renew extends c's lease to expires, if it is still c's.
 func (s *Scheduler) renew(ctx context.Context, c *claimed, expires time.Time) error {
+	return s.casLeased(ctx, c, func(st *State) { st.Lease.Expires = expires })
+}
+
+// casLeased applies fn to the state of c's source and writes it with
+// compare-and-set, as long as the lease is c's. It tries the state c last
+// wrote first and re-reads the store only on a conflict; on success c
+// holds the written state and revision.
+func (s *Scheduler) casLeased(ctx context.Context, c *claimed, fn func(st *State)) error {
 	key := Key(c.run.Source)
+	st, rev := c.st.clone(), c.rev
 	for range maxCASAttempts {
-		st, rev, err := s.load(ctx, key)
-		if err != nil {
-			return err
-		}
 		if st.Lease == nil || st.Lease.Token != c.lease.Token {
 			return fmt.Errorf("%w: %s", ErrLeaseLost, c.run.Source)
 		}
-		st.Lease.Expires = expires
+		fn(&st)
 		b, err := encodeState(&st)
 		if err != nil {
 			return err
 		}
-		if _, err := s.store.Update(ctx, key, b, rev); err != nil {
-			if errors.Is(err, ErrConflict) {
-				continue
-			}
-			return fmt.Errorf("schedule: renew lease of %s: %w", c.run.Source, err)
+		nrev, err := s.store.Update(ctx, key, b, rev)
+		switch {
+		case err == nil:
+			c.st, c.rev = st, nrev
+			return nil
+		case errors.Is(err, ErrNotFound):
+			return fmt.Errorf("%w: %s: state removed", ErrLeaseLost, c.run.Source)
+		case !errors.Is(err, ErrConflict):
+			return fmt.Errorf("schedule: write %s: %w", key, err)
 		}
-		return nil
+		if st, rev, err = s.load(ctx, key); err != nil {
+			if errors.Is(err, ErrNotFound) {
+				return fmt.Errorf("%w: %s: state removed", ErrLeaseLost, c.run.Source)
+			}
+			return err
+		}
 	}
 	return fmt.Errorf("%w: %s", ErrContention, key)
 }
 
 // finish records o (nil: nothing) and releases c's lease in one
 // compare-and-set, merged onto the latest state so that operator changes
-// made during the run (Pause, RunNow) are kept.
-func (s *Scheduler) finish(ctx context.Context, c *claimed, o *outcome) (State, error) {
-	key := Key(c.run.Source)
-	for range maxCASAttempts {
-		st, rev, err := s.load(ctx, key)
-		if err != nil {
-			if errors.Is(err, ErrNotFound) {
-				return State{}, fmt.Errorf("%w: %s: state removed", ErrLeaseLost, c.run.Source)
-			}
-			return State{}, err
-		}
-		if st.Lease == nil || st.Lease.Token != c.lease.Token {
-			return State{}, fmt.Errorf("%w: %s", ErrLeaseLost, c.run.Source)
-		}
+// made during the run (Pause, RunNow) are kept. It returns the state
+// written and its revision.
+func (s *Scheduler) finish(ctx context.Context, c *claimed, o *outcome) (State, uint64, error) {
+	err := s.casLeased(ctx, c, func(st *State) {
 		if o != nil {
-			s.pol.applyRun(&st, c.src, *o)
+			s.pol.applyRun(st, c.src, *o)
 		} else {
 			st.Updated = s.clock.Now()
 		}
 		st.Lease = nil
-		b, err := encodeState(&st)
-		if err != nil {
-			return State{}, err
-		}
-		if _, err := s.store.Update(ctx, key, b, rev); err != nil {
-			if errors.Is(err, ErrConflict) {
-				continue
-			}
-			return State{}, fmt.Errorf("schedule: release lease of %s: %w", c.run.Source, err)
-		}
-		return st, nil
+	})
+	if err != nil {
+		return State{}, 0, err
 	}
-	return State{}, fmt.Errorf("%w: %s", ErrContention, key)
+	return c.st, c.rev, nil
 }

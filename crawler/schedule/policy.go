@@ -227,8 +227,8 @@ func (o outcome) failure() (bool, ErrorClass) {
 
 // applyRun records o in st:
 //
-//   - counters, last run, error counts; a RunNow asked before the run
-//     started is cleared;
+//   - counters, last run, error counts; the RunNow request this run was
+//     fired for is cleared (one asked during the run stays);
 //   - a re-fetch-only run advances the items it was given and leaves the
 //     schedule, failures and phase alone;
 //   - success: failures reset, degraded becomes active, the interval
@@ -254,7 +254,7 @@ func (p policy) applyRun(st *State, src *source.Source, o outcome) {
 			st.ErrorCounts[c] += int64(n)
 		}
 	}
-	if st.RunNow && !st.RunNowAt.After(o.start) {
+	if st.RunNow && o.run.Reason == ReasonRunNow && st.RunNowAt.Equal(o.run.Due) {
 		st.RunNow, st.RunNowAt = false, time.Time{}
 	}
 	failed, class := o.failure()

@@ -3,6 +3,7 @@ package schedule_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -85,6 +86,23 @@ func TestRunLoopFiresOnTime(t *testing.T) {
 		if !run.Due.Equal(want) || clock.Now().Before(run.Due) {
 			t.Errorf("run %d: due %s at %s, want due %s", i, run.Due, clock.Now(), want)
 		}
+		waitRecorded(t, s, "loop", int64(i+1))
+	}
+}
+
+// waitRecorded waits until id's state shows runs completed runs and no
+// lease, so that moving the clock cannot change the run's end time.
+func waitRecorded(t *testing.T, s *schedule.Scheduler, id string, runs int64) {
+	t.Helper()
+	for {
+		st := status(t, s, id)
+		if st.Runs >= runs && st.Lease == nil {
+			return
+		}
+		if t.Context().Err() != nil {
+			t.Fatalf("run %d of %s never recorded", runs, id)
+		}
+		runtime.Gosched()
 	}
 }
 
@@ -230,5 +248,27 @@ func TestRunExclusive(t *testing.T) {
 	ctl := newSched(t, schedule.NewMemoryStore(), clock, nil, nil)
 	if err := ctl.Run(t.Context()); !errors.Is(err, schedule.ErrNoTrigger) {
 		t.Errorf("Run without trigger = %v, want ErrNoTrigger", err)
+	}
+}
+
+// TestWakeSeesOtherProcesses: a RunNow from another process is seen at
+// once after Wake, without waiting for the resync.
+func TestWakeSeesOtherProcesses(t *testing.T) {
+	store := schedule.NewMemoryStore()
+	clock := schedule.NewFakeClock(t0)
+	trig := &chanTrigger{clock: clock, fired: make(chan schedule.Run)}
+	s := newSched(t, store, clock, trig, func(o *schedule.Options) { o.Resync = 24 * time.Hour })
+	src := mkSource(t, "w", "", "interval: 1h")
+	s.SetSources([]*source.Source{src})
+	startRun(t, s)
+	<-trig.fired
+	waitRecorded(t, s, "w", 1)
+	cli := newSched(t, store, clock, nil, nil)
+	if _, err := cli.RunNow(t.Context(), "w"); err != nil {
+		t.Fatal(err)
+	}
+	s.Wake() // what a KV watch would do
+	if run := <-trig.fired; run.Reason != schedule.ReasonRunNow || !clock.Now().Equal(t0) {
+		t.Errorf("fired %s at %s, want run_now at %s", run.Reason, clock.Now(), t0)
 	}
 }

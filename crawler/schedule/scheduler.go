@@ -36,6 +36,9 @@ const (
 	storeRetry = 5 * time.Second
 	// releaseTimeout bounds giving a lease back during shutdown.
 	releaseTimeout = 10 * time.Second
+	// timerSlack is how late a timer may fire because the clock moved
+	// while it was made (see timerAt).
+	timerSlack = time.Millisecond
 )
 
 // Rand is a source of random numbers for jitter; *rand.Rand of
@@ -77,7 +80,7 @@ type Options struct {
 	// means 30s.
 	Resync time.Duration
 	// MaxRefetchQueue bounds each source's re-fetch queue; zero means
-	// 1000 (about 250 KB of state with 200-byte URLs).
+	// 1000 (about 310 KB of state with 200-byte URLs).
 	MaxRefetchQueue int
 	// RunTimeout bounds one run: its context is then canceled with
 	// ErrRunTimeout and the run counts as a timeout failure. Zero means
@@ -112,12 +115,16 @@ type Scheduler struct {
 	mu       sync.Mutex
 	sources  map[string]*source.Source // configured, by id
 	entries  map[string]*entry         // enabled sources, and running ones
+	queue    dueQueue                  // entries that may be fired, by due time
 	inflight int
 	dirty    bool // sources changed since the last sync
 }
 
 // entry is the scheduler's cached view of one source.
 type entry struct {
+	id      string
+	idx     int    // index in Scheduler.queue, -1 when not queued
+	rev     uint64 // store revision due was computed from (valid when loaded)
 	src     *source.Source
 	due     time.Time // when to look at the source again; zero: at the next resync
 	loaded  bool      // due comes from the store
@@ -238,9 +245,9 @@ func (s *Scheduler) SetSources(srcs []*source.Source) {
 	for id, e := range s.entries {
 		src, ok := cfg[id]
 		if !ok || !src.IsEnabled() {
-			if e.running {
-				e.removed = true
-			} else {
+			e.removed = true
+			s.fix(e)
+			if !e.running {
 				delete(s.entries, id)
 			}
 			continue
@@ -249,10 +256,11 @@ func (s *Scheduler) SetSources(srcs []*source.Source) {
 			e.src, e.loaded = src, false
 		}
 		e.removed = false
+		s.fix(e)
 	}
 	for id, src := range cfg {
 		if _, ok := s.entries[id]; !ok && src.IsEnabled() {
-			s.entries[id] = &entry{src: src}
+			s.entries[id] = &entry{id: id, idx: -1, src: src}
 		}
 	}
 	s.dirty = true
@@ -276,6 +284,16 @@ func (s *Scheduler) configured(id string) *source.Source {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.sources[id]
+}
+
+// Wake makes Run re-read every source's state now instead of at the next
+// Resync; wire it to a watch of the store (a NATS KV watcher) so that
+// commands from other processes take effect at once.
+func (s *Scheduler) Wake() {
+	s.mu.Lock()
+	s.dirty = true
+	s.mu.Unlock()
+	s.signal()
 }
 
 // signal wakes Run's loop without blocking.
@@ -317,20 +335,15 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			}
 			lastSync, synced = now, true
 		}
-		if _, err := s.dispatch(ctx, now); err != nil && ctx.Err() == nil {
+		if _, err := s.dispatch(ctx, s.clock.Now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("firing sources", "err", err)
 		}
 		wakeAt := lastSync.Add(s.resync)
-		if next := s.nextWake(now); !next.IsZero() && next.Before(wakeAt) {
+		if next := s.nextWake(); !next.IsZero() && next.Before(wakeAt) {
 			wakeAt = next
 		}
-		d := wakeAt.Sub(s.clock.Now())
-		if d <= 0 {
-			continue
-		}
-		t := s.clock.NewTimer(d)
-		if !s.clock.Now().Before(wakeAt) { // the clock moved while the timer was made
-			t.Stop()
+		t := s.timerAt(wakeAt)
+		if t == nil {
 			continue
 		}
 		select {
@@ -342,6 +355,24 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// timerAt returns a timer firing when the clock reaches at, or nil if it
+// has. A Clock makes timers relative to its own Now, so when the clock
+// moves (by more than timerSlack) while the timer is made, the deadline
+// may be late and the timer is made again.
+func (s *Scheduler) timerAt(at time.Time) Timer {
+	for {
+		before := s.clock.Now()
+		if !before.Before(at) {
+			return nil
+		}
+		t := s.clock.NewTimer(at.Sub(before))
+		if s.clock.Now().Sub(before) <= timerSlack {
+			return t
+		}
+		t.Stop()
+	}
 }
 
 // Tick does one scheduling pass at the clock's current time: it reads
@@ -376,27 +407,40 @@ func (s *Scheduler) Tick(ctx context.Context) (int, error) {
 // sync reads the state of every scheduled source into the cache,
 // creating states for new sources and reconciling changed schedules.
 func (s *Scheduler) sync(ctx context.Context) error {
+	type item struct {
+		src *source.Source
+		rev uint64 // revision the cached due time was computed from; 0: none
+	}
 	s.mu.Lock()
 	s.dirty = false
-	todo := make([]*source.Source, 0, len(s.entries))
+	todo := make([]item, 0, len(s.entries))
 	for _, e := range s.entries {
 		if !e.removed {
-			todo = append(todo, e.src)
+			it := item{src: e.src}
+			if e.loaded {
+				it.rev = e.rev
+			}
+			todo = append(todo, it)
 		}
 	}
 	s.mu.Unlock()
 	var errs []error
-	for _, src := range todo {
+	for _, it := range todo {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		due, err := s.syncOne(ctx, src)
+		due, rev, err := s.syncOne(ctx, it.src, it.rev)
 		if err != nil {
 			errs = append(errs, err)
+			continue
+		}
+		if rev == it.rev {
+			continue // unchanged since the cached due time was computed
 		}
 		s.mu.Lock()
-		if e := s.entries[src.ID]; e != nil && e.src == src && !e.running && err == nil {
-			e.due, e.loaded = due, true
+		if e := s.entries[it.src.ID]; e != nil && e.src == it.src && !e.running {
+			e.due, e.rev, e.loaded = due, rev, true
+			s.fix(e)
 		}
 		s.mu.Unlock()
 	}
@@ -404,50 +448,59 @@ func (s *Scheduler) sync(ctx context.Context) error {
 }
 
 // syncOne reads (or creates) src's state, reconciles it with src's
-// schedule and returns when to look at it again.
-func (s *Scheduler) syncOne(ctx context.Context, src *source.Source) (time.Time, error) {
+// schedule and returns when to look at it again and the state's
+// revision. A state still at revision known is not decoded (the caller
+// keeps its cached due time).
+func (s *Scheduler) syncOne(ctx context.Context, src *source.Source, known uint64) (time.Time, uint64, error) {
 	key := Key(src.ID)
 	for range maxCASAttempts {
 		now := s.clock.Now()
-		st, rev, err := s.load(ctx, key)
+		b, rev, err := s.store.Get(ctx, key)
+		if err == nil && known != 0 && rev == known {
+			return time.Time{}, rev, nil
+		}
+		var st State
 		switch {
 		case errors.Is(err, ErrNotFound):
 			st = s.pol.newState(src, now)
 			b, err := encodeState(&st)
 			if err != nil {
-				return time.Time{}, err
+				return time.Time{}, 0, err
 			}
-			if _, err := s.store.Create(ctx, key, b); err != nil {
+			rev, err := s.store.Create(ctx, key, b)
+			if err != nil {
 				if errors.Is(err, ErrExists) {
 					continue
 				}
-				return time.Time{}, fmt.Errorf("schedule: create state of %s: %w", src.ID, err)
+				return time.Time{}, 0, fmt.Errorf("schedule: create state of %s: %w", src.ID, err)
 			}
-			return s.cacheDue(&st, now), nil
-		case errors.Is(err, ErrBadState) && rev != 0:
+			return s.cacheDue(&st, now), rev, nil
+		case err != nil:
+			return time.Time{}, 0, fmt.Errorf("schedule: read %s: %w", key, err)
+		}
+		st, err = decodeState(key, b)
+		switch {
+		case err != nil:
 			// Replace an undecodable state rather than never run the source.
 			s.log.Error("replacing undecodable state", "source", src.ID, "err", err)
 			st = s.pol.newState(src, now)
-		case err != nil:
-			return time.Time{}, err
-		default:
-			if st.Leased(now) || !s.pol.reconcile(&st, src, now) {
-				return s.cacheDue(&st, now), nil
-			}
+		case st.Leased(now) || !s.pol.reconcile(&st, src, now):
+			return s.cacheDue(&st, now), rev, nil
 		}
-		b, err := encodeState(&st)
+		b, err = encodeState(&st)
 		if err != nil {
-			return time.Time{}, err
+			return time.Time{}, 0, err
 		}
-		if _, err := s.store.Update(ctx, key, b, rev); err != nil {
+		nrev, err := s.store.Update(ctx, key, b, rev)
+		if err != nil {
 			if errors.Is(err, ErrConflict) {
 				continue
 			}
-			return time.Time{}, fmt.Errorf("schedule: update state of %s: %w", src.ID, err)
+			return time.Time{}, 0, fmt.Errorf("schedule: update state of %s: %w", src.ID, err)
 		}
-		return s.cacheDue(&st, now), nil
+		return s.cacheDue(&st, now), nrev, nil
 	}
-	return time.Time{}, fmt.Errorf("%w: %s", ErrContention, key)
+	return time.Time{}, 0, fmt.Errorf("%w: %s", ErrContention, key)
 }
 
 // load reads and decodes a state. An undecodable state returns
@@ -478,66 +531,34 @@ func (s *Scheduler) cacheDue(st *State, now time.Time) time.Time {
 	return due
 }
 
-// nextWake returns the earliest cached due time of a source that could be
-// fired (zero if none). When every run slot is busy, sources already due
-// wait for a run to end (which wakes the loop).
-func (s *Scheduler) nextWake(now time.Time) time.Time {
+// nextWake returns the earliest due time of a source that could be
+// fired (zero if none). When every run slot is busy it returns zero: a
+// run's end wakes the loop.
+func (s *Scheduler) nextWake() time.Time {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	full := s.inflight >= s.maxRuns
-	var next time.Time
-	for _, e := range s.entries {
-		if !e.loaded || e.running || e.removed || e.due.IsZero() || full && !e.due.After(now) {
-			continue
-		}
-		if next.IsZero() || e.due.Before(next) {
-			next = e.due
-		}
+	if s.inflight >= s.maxRuns || len(s.queue) == 0 {
+		return time.Time{}
 	}
-	return next
+	return s.queue[0].due
 }
 
-type candidate struct {
-	e   *entry
-	id  string
-	due time.Time
-}
-
-// dispatch claims and starts the runs of cached due sources, oldest due
-// first, while run slots are free.
+// dispatch claims and starts the runs of due sources, earliest due first,
+// while run slots are free.
 func (s *Scheduler) dispatch(ctx context.Context, now time.Time) (int, error) {
-	s.mu.Lock()
-	var cands []candidate
-	if s.inflight < s.maxRuns {
-		for id, e := range s.entries {
-			if e.loaded && !e.running && !e.removed && !e.due.IsZero() && !e.due.After(now) {
-				cands = append(cands, candidate{e, id, e.due})
-			}
-		}
-	}
-	s.mu.Unlock()
-	slices.SortFunc(cands, func(a, b candidate) int {
-		return cmp.Or(a.due.Compare(b.due), cmp.Compare(a.id, b.id))
-	})
 	fired := 0
 	var errs []error
-	for _, c := range cands {
-		if ctx.Err() != nil {
-			break
-		}
+	for ctx.Err() == nil {
 		s.mu.Lock()
-		if s.inflight >= s.maxRuns {
+		if s.inflight >= s.maxRuns || len(s.queue) == 0 || s.queue[0].due.After(now) {
 			s.mu.Unlock()
 			break
 		}
-		e := c.e
-		if e.running || e.removed || s.entries[c.id] != e {
-			s.mu.Unlock()
-			continue
-		}
-		src := e.src
+		e := s.queue[0]
 		e.running = true
 		s.inflight++
+		s.fix(e)
+		src := e.src
 		s.mu.Unlock()
 
 		cl, due, err := s.claim(ctx, src, now)
@@ -553,6 +574,10 @@ func (s *Scheduler) dispatch(ctx context.Context, now time.Time) (int, error) {
 			default:
 				e.due = due
 			}
+			if e.removed && s.entries[e.id] == e {
+				delete(s.entries, e.id)
+			}
+			s.fix(e)
 			s.mu.Unlock()
 			if err != nil && !errors.Is(err, ErrNotFound) {
 				errs = append(errs, err)

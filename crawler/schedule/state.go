@@ -200,5 +200,15 @@ func decodeState(key string, b []byte) (State, error) {
 		st.ConsecutiveFailures = 0
 	}
 	slices.SortStableFunc(st.Refetch, func(a, b RefetchItem) int { return a.Due.Compare(b.Due) })
+	// Empty and absent are the same on the wire (omitempty).
+	if len(st.ErrorCounts) == 0 {
+		st.ErrorCounts = nil
+	}
+	if len(st.Refetch) == 0 {
+		st.Refetch = nil
+	}
+	if st.LastResult != nil && len(st.LastResult.Errors) == 0 {
+		st.LastResult.Errors = nil
+	}
 	return st, nil
 }

@@ -23,6 +23,8 @@ type Trigger interface {
 // TriggerFunc adapts a function to [Trigger].
 type TriggerFunc func(ctx context.Context, src *source.Source, run Run) (RunResult, error)
 
+var _ Trigger = TriggerFunc(nil)
+
 // Fire calls f.
 func (f TriggerFunc) Fire(ctx context.Context, src *source.Source, run Run) (RunResult, error) {
 	return f(ctx, src, run)
