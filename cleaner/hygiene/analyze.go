@@ -3,6 +3,7 @@ package hygiene
 import (
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -17,6 +18,7 @@ type lineInfo struct {
 	fbyte []int32 // rune index -> byte offset in fstr (len(runes)+1 entries)
 	comp  compactText
 	hits  []hit // vocabulary hits after guards and containment
+	heads []hit // brand heads after guards (before containment)
 	terms map[string][]string
 
 	trad, simp int // Traditional-only and Simplified-only characters (original text)
@@ -69,7 +71,7 @@ func (c *Cleaner) analyze(text string) *lineInfo {
 	li.fbyte = append(li.fbyte, int32(b.Len()))
 	li.fstr = b.String()
 	li.comp = compactOf(li.fold)
-	li.hits = c.resolveHits(c.comp.m.find(li.comp, maxHits))
+	li.hits, li.heads = c.resolveHits(c.comp.m.find(li.comp, maxHits))
 	// prose: a sentence of some length that is not mostly spam vocabulary
 	covered := make([]bool, len(li.comp.runes))
 	for _, h := range li.hits {
@@ -106,9 +108,11 @@ const maxHits = 256
 
 // resolveHits drops hits that overlap a guard phrase (成人礼 hides 成人)
 // and hits inside a longer hit of a scored category (福利在线 hides 福利).
-func (c *Cleaner) resolveHits(hits []hit) []hit {
+// It also returns the brand heads that no guard hides, whether or not a
+// longer term contains them (娱乐 inside 娱乐网址).
+func (c *Cleaner) resolveHits(hits []hit) (resolved, heads []hit) {
 	if len(hits) == 0 {
-		return nil
+		return nil, nil
 	}
 	terms := c.comp.m.terms
 	var guards []hit
@@ -118,26 +122,32 @@ func (c *Cleaner) resolveHits(hits []hit) []hit {
 			guards = append(guards, h)
 		}
 	}
-	if len(guards) == 0 {
-		return c.dropContained(hits)
-	}
-	out := hits[:0:0]
-	for _, h := range hits {
-		if terms[h.term].mask&guard != 0 {
-			continue
-		}
-		guarded := false
-		for _, g := range guards {
-			if h.start < g.end && g.start < h.end && (h.end-h.start) <= (g.end-g.start) {
-				guarded = true
-				break
+	out := hits
+	if len(guards) > 0 {
+		out = hits[:0:0]
+		for _, h := range hits {
+			if terms[h.term].mask&guard != 0 {
+				continue
+			}
+			guarded := false
+			for _, g := range guards {
+				if h.start < g.end && g.start < h.end && (h.end-h.start) <= (g.end-g.start) {
+					guarded = true
+					break
+				}
+			}
+			if !guarded {
+				out = append(out, h)
 			}
 		}
-		if !guarded {
-			out = append(out, h)
+	}
+	head := c.comp.bits[catBrandHead]
+	for _, h := range out {
+		if terms[h.term].mask&head != 0 {
+			heads = append(heads, h)
 		}
 	}
-	return c.dropContained(out)
+	return c.dropContained(out), heads
 }
 
 // dropContained drops scored hits inside a longer scored hit.
@@ -268,10 +278,11 @@ func (c *Cleaner) vocabSignal(li *lineInfo, cats []string, rule, what string) si
 	var pts float64
 	var ev []string
 	seen := map[string]bool{}
+	cited := c.citedTerms(li)
 	core, strongAny := false, false
 	for _, cat := range cats {
 		for _, t := range li.terms[cat] {
-			if seen[t] {
+			if seen[t] || cited[t] {
 				continue
 			}
 			seen[t] = true
@@ -303,6 +314,51 @@ func (c *Cleaner) vocabSignal(li *lineInfo, cats []string, rule, what string) si
 		sig.evidence = what + " " + strings.Join(ev, " ")
 	}
 	return sig
+}
+
+// citedTerms returns the terms that a sentence only quotes: in prose,
+// every hit of them stands inside quotation marks (平台以“注册即送”“首存返水”
+// 为噱头 — a report citing the pitch). Nil when there is none.
+func (c *Cleaner) citedTerms(li *lineInfo) map[string]bool {
+	if !li.prose || !strings.ContainsAny(li.fstr, "“「『\"") {
+		return nil
+	}
+	// quoted runs of folded runes
+	in := make([]bool, len(li.fold.runes))
+	var closing rune
+	open := -1
+	for i, r := range li.fold.runes {
+		switch {
+		case open >= 0 && r == closing:
+			for k := open + 1; k < i; k++ {
+				in[k] = true
+			}
+			open = -1
+		case open < 0 && strings.ContainsRune("“「『\"", r):
+			open = i
+			closing = map[rune]rune{'“': '”', '「': '」', '『': '』', '"': '"'}[r]
+		}
+	}
+	quotedHit := map[string]bool{}
+	unquoted := map[string]bool{}
+	for _, h := range li.hits {
+		t := c.comp.m.terms[h.term].text
+		if in[li.comp.idx[h.start]] && in[li.comp.idx[h.end-1]] {
+			quotedHit[t] = true
+		} else {
+			unquoted[t] = true
+		}
+	}
+	var out map[string]bool
+	for t := range quotedHit {
+		if !unquoted[t] {
+			if out == nil {
+				out = map[string]bool{}
+			}
+			out[t] = true
+		}
+	}
+	return out
 }
 
 // chainSignal finds keyword chains: short tokens joined by _ or | that
@@ -507,6 +563,9 @@ func (c *Cleaner) spanTermSignal(li *lineInfo) signal {
 				break
 			}
 		}
+		if quoted(li, s, e) {
+			continue // 以“注册即送彩金”“首存返水”为噱头: quoted by a report
+		}
 		if strong && !c.hasCat(h, catPorn) && !gluedJunk(li, h) {
 			// a gambling or lottery term counts as injected only stuck to
 			// another spam term (bet365体育, 澳门金沙娱乐城): alone it is
@@ -561,11 +620,15 @@ func gluedJunk(li *lineInfo, h hit) bool {
 
 // brandSignals finds a brand or gambling/porn term followed by action
 // suffixes (XX娱乐官网登录, XX开户网址), and unknown tokens followed by
-// two actions (XX主管登录).
+// two actions (XX主管登录). A known brand, or a brand-shaped token (a
+// name before a head such as 娱乐, 国际, 体育), followed by an action that
+// ends at a phrase boundary is spam even inside a sentence (美高梅注册，
+// 鑫鼎娱乐注册，) unless the text marks it as a reference (据美高梅官网，
+// “…”); letter spacing and appended junk do not hide it.
 func (c *Cleaner) brandSignals(li *lineInfo) []signal {
 	var actions []hit
 	for _, h := range li.hits {
-		if c.hasCat(h, catAction) || c.hasCat(h, catActionStrong) {
+		if c.hasCat(h, catAction) || c.hasCat(h, catActionStrong) || c.hasCat(h, catBrandAction) || c.hasCat(h, catHeadAction) {
 			actions = append(actions, h)
 		}
 	}
@@ -607,43 +670,120 @@ func (c *Cleaner) brandSignals(li *lineInfo) []signal {
 		}
 		return
 	}
+	anyAction := func(idx []int, cat string) bool {
+		for _, i := range idx {
+			if c.hasCat(actions[i], cat) {
+				return true
+			}
+		}
+		return false
+	}
+	// candidates: the hits, plus brand heads inside longer terms (娱乐 in
+	// 娱乐网址), which count only as heads
+	cands := li.hits
+	extra := 0
+	for _, h := range li.heads {
+		if !slices.Contains(li.hits, h) {
+			if extra == 0 {
+				cands = slices.Clone(li.hits)
+			}
+			cands = append(cands, h)
+			extra++
+		}
+	}
+	if extra > 0 {
+		slices.SortStableFunc(cands, func(a, b hit) int { return a.end - b.end })
+	}
+	// heads glued to a known brand belong to it (葡京赌场, 美高梅娱乐)
+	headAt := map[int]int{}
+	for i, h := range cands {
+		if c.hasCat(h, catBrandHead) {
+			if j, ok := headAt[h.start]; !ok || h.end > cands[j].end {
+				headAt[h.start] = i
+			}
+		}
+	}
+	consumed := map[int]bool{}
 	var sigs []signal
 	counts := map[string]int{}
 	used := make([]bool, len(actions))
-	for _, h := range li.hits {
-		t := c.comp.m.terms[h.term]
-		topicStrong := c.hasCat(h, catGamblingBrand) || c.hasCat(h, catGambling) || c.hasCat(h, catPorn) || c.hasCat(h, catLottery)
-		topicWeak := c.hasCat(h, catGamblingBrandWeak) || c.hasCat(h, catGamblingWeak)
-		if !topicStrong && !topicWeak {
+	for hi, h := range cands {
+		if consumed[hi] {
 			continue
 		}
-		idx, _, end, names := chainFrom(h.end)
+		t := c.comp.m.terms[h.term]
+		known := c.hasCat(h, catGamblingBrand) || c.hasCat(h, catGamblingBrandWeak)
+		topicStrong := c.hasCat(h, catGamblingBrand) || c.hasCat(h, catGambling) || c.hasCat(h, catPorn) || c.hasCat(h, catLottery)
+		topicWeak := c.hasCat(h, catGamblingBrandWeak) || c.hasCat(h, catGamblingWeak)
+		head := c.hasCat(h, catBrandHead)
+		if extra > 0 && !slices.Contains(li.hits, h) {
+			known, topicStrong, topicWeak = false, false, false // a head inside a longer term
+		}
+		if !topicStrong && !topicWeak && !head {
+			continue
+		}
+		p := h.end
+		for known {
+			j, ok := headAt[p]
+			if !ok {
+				break
+			}
+			consumed[j] = true
+			p = cands[j].end
+		}
+		idx, _, end, names := chainFrom(p)
 		if len(idx) == 0 {
 			continue
+		}
+		// brand + action at a phrase boundary
+		start, spanEnd, bound := h.start, end, false
+		switch {
+		case known && anyAction(idx, catBrandAction):
+			spanEnd, bound = c.phraseEnd(li, start, end)
+		case !known && head && anyAction(idx, catHeadAction):
+			if ns, ok := c.brandName(li, h.start); ok {
+				start = ns
+				spanEnd, bound = c.phraseEnd(li, start, end)
+			}
+		}
+		if bound && c.referenced(li, start, spanEnd) {
+			bound, start, spanEnd = false, h.start, end
+		}
+		if !topicStrong && !topicWeak && !bound {
+			continue // a head alone (国际, 体育) is no brand
 		}
 		for _, i := range idx {
 			used[i] = true
 		}
-		phrase := string(li.comp.runes[h.start:end])
+		phrase := string(li.comp.runes[start:end])
 		counts[phrase]++
 		pts := c.rules.weight(RuleGamblingBrand)
 		rule := RuleGamblingBrand
-		if !topicStrong && strongActions(c, actions, idx) < 2 {
+		if !bound && !topicStrong && strongActions(c, actions, idx) < 2 {
 			// 体育/彩票/棋牌 + 平台代理 is also business talk
 			pts = c.rules.weight(RuleUnknownBrand)
 			rule = RuleUnknownBrand
 		}
-		s, e := li.origSpan(h.start, end)
+		s, e := li.origSpan(start, spanEnd)
 		sig := signal{rule: rule, points: pts, vocab: true, spans: [][2]int{{s, e}}}
 		if li.prose {
-			// in a sentence the news context counts only near the brand
-			if c.newsNear(li, h.start, end) {
+			// in a sentence the news context counts only near the brand,
+			// and not at all for a known brand + action standing apart
+			// (警方提醒，…防范意识美高梅注册，)
+			if !(bound && known) && c.newsNear(li, start, spanEnd) {
 				continue
 			}
 			sig.local = true
 		}
 		if li.explain {
-			sig.evidence = fmt.Sprintf("%q: %s + action %s", phrase, t.text, strings.Join(names, "+"))
+			what := t.text
+			if start < h.start {
+				what = fmt.Sprintf("brand-shaped token %q", string(li.comp.runes[start:h.end]))
+			}
+			sig.evidence = fmt.Sprintf("%q: %s + action %s", phrase, what, strings.Join(names, "+"))
+			if bound {
+				sig.evidence += " at a phrase boundary"
+			}
 		}
 		sigs = append(sigs, sig)
 	}
@@ -687,6 +827,145 @@ func (c *Cleaner) brandSignals(li *lineInfo) []signal {
 		}
 	}
 	return sigs
+}
+
+// isPhrasePunct reports punctuation that ends a phrase in compact text.
+func isPhrasePunct(r rune) bool {
+	switch r {
+	case '，', '。', '！', '？', '；', '：', '、', ',', '.', '!', '?', ';', ':', '|', '_', '丨', '｜':
+		return true
+	}
+	return false
+}
+
+// phraseEnd reports whether a brand + action phrase ending at compact
+// rune end stands apart: the text ends or punctuation follows, or rare
+// characters or digit/Latin junk appended to it (returned as part of the
+// phrase), or another spam term, or a space or bracket after a phrase
+// written without spaces, or the end of a letter-spaced phrase inside
+// unspaced text. An action that starts a longer word
+// (美高梅官网公布, 注册资本) is not at a boundary.
+func (c *Cleaner) phraseEnd(li *lineInfo, start, end int) (int, bool) {
+	rs := li.comp.runes
+	stop := func(k int) bool { return k >= len(rs) || isPhrasePunct(rs[k]) || li.comp.gap[k] }
+	if end >= len(rs) || isPhrasePunct(rs[end]) {
+		return end, true
+	}
+	// rare characters appended to defeat duplicate detection (注册㐱㐱)
+	k := end
+	for k < len(rs) && isHan(rs[k]) && !c.comp.isCommon(rs[k]) && k-end < 12 {
+		k++
+	}
+	if k-end >= 2 || (k-end == 1 && stop(k)) {
+		for k < len(rs) && isASCIIAlnum(rs[k]) && !li.comp.gap[k] {
+			k++
+		}
+		return k, true
+	}
+	// digit/Latin junk (官网888, 注册vip)
+	k = end
+	for k < len(rs) && isASCIIAlnum(rs[k]) && (k == end || !li.comp.gap[k]) {
+		k++
+	}
+	if k > end && stop(k) && isJunk(string(rs[end:k])) {
+		return k, true
+	}
+	// another spam term or a slogan follows (注册送彩金, 官方网站欢迎您)
+	for _, h := range li.hits {
+		if h.start == end && c.hasCat(h, catBrandTail) {
+			return h.end, true
+		}
+		if h.start == end && (c.hasCat(h, catLottery) || c.hasCat(h, catBonus) || c.hasCat(h, catGambling) ||
+			c.hasCat(h, catPorn) || c.hasCat(h, catPromo)) {
+			return end, true
+		}
+	}
+	spaced := end-start >= 3
+	solid := true
+	for k := start + 1; k < end; k++ {
+		spaced = spaced && li.comp.gap[k]
+		solid = solid && !li.comp.gap[k]
+	}
+	switch {
+	case spaced && !li.comp.gap[end]:
+		// a letter-spaced phrase inside unspaced text: the spacing marks
+		// where it ends (…，太 阳 城 代 理这次获得…)
+		return end, true
+	case solid && li.comp.gap[end] && !isHan(rs[end]):
+		// a space, quote or bracket after a phrase written solid, before
+		// something that is not a Han word
+		return end, true
+	}
+	return end, false
+}
+
+// brandName returns where the name of a brand-shaped token starts: the
+// two Han characters, or the run of Latin letters and digits, before its
+// head (鑫鼎娱乐, j9国际). Function characters and generic words
+// (name_stop: 的, 中国, 文化 …) are no name.
+func (c *Cleaner) brandName(li *lineInfo, head int) (int, bool) {
+	rs := li.comp.runes
+	k := head
+	for k > 0 && isASCIIAlnum(rs[k-1]) && head-k < 10 {
+		k--
+	}
+	switch {
+	case head-k >= 2 && strings.IndexFunc(string(rs[k:head]), isASCIILetter) >= 0:
+		// j9, ky, bet9 (digits alone are a year or a count: 2026体育)
+	case head-k == 0 && head >= 2 && isHan(rs[head-1]) && isHan(rs[head-2]):
+		k = head - 2
+	default:
+		return 0, false
+	}
+	for i := k; i < head; i++ {
+		if c.comp.nameStop[string(rs[i])] {
+			return 0, false
+		}
+	}
+	for n := 2; n <= 4 && n <= head; n++ {
+		if c.comp.nameStop[string(rs[head-n:head])] {
+			return 0, false
+		}
+	}
+	return k, true
+}
+
+// referenced reports a brand + action phrase that the sentence cites
+// rather than carries: inside quotation marks (“鑫鼎娱乐注册”), or after
+// a brand_lead word (据美高梅官网， 登录XX国际官网; a one-character
+// word only after punctuation or at the start).
+func (c *Cleaner) referenced(li *lineInfo, start, end int) bool {
+	before := li.comp.runes[:start]
+	for _, l := range c.comp.brandLead {
+		n := utf8.RuneCountInString(l)
+		if n > len(before) || string(before[len(before)-n:]) != l {
+			continue
+		}
+		if k := len(before) - n; n > 1 || k == 0 || !isHan(before[k-1]) {
+			return true
+		}
+	}
+	return quoted(li, start, end)
+}
+
+// quoted reports whether compact runes [start, end) stand inside
+// quotation marks (“…”, 「…」, 《…》): cited, not carried.
+func quoted(li *lineInfo, start, end int) bool {
+	fs, fe := int(li.comp.idx[start]), int(li.comp.idx[end-1])
+	open, close := rune(0), rune(0)
+	for k := fs - 1; k >= 0; k-- {
+		if r := li.fold.runes[k]; !unicode.IsSpace(r) {
+			open = r
+			break
+		}
+	}
+	for k := fe + 1; k < len(li.fold.runes); k++ {
+		if r := li.fold.runes[k]; !unicode.IsSpace(r) {
+			close = r
+			break
+		}
+	}
+	return strings.ContainsRune("“「『《\"'‘〈", open) && strings.ContainsRune("”」』》\"'’〉", close)
 }
 
 // contactSignal finds obfuscated contacts: QQ/WeChat numbers broken by

@@ -1,6 +1,10 @@
 package hygiene
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
 
 // benchDoc is the host article with the corpus lines of one expectation:
 // "keep" gives a clean news page full of false-positive traps, anything
@@ -94,5 +98,21 @@ func BenchmarkNew(b *testing.B) {
 		if _, err := New(Options{Scripts: p.scripts, Simplify: p.t2s.Convert}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkCleanSpamPage cleans a whole gambling page (testdata/golden/
+// promo_page.txt): the page judgement re-reads every kept line.
+func BenchmarkCleanSpamPage(b *testing.B) {
+	c := defaultCleaner(b)
+	data, err := os.ReadFile(filepath.Join("testdata", "golden", "promo_page.txt"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	doc := textDoc(string(data))
+	b.SetBytes(docBytes(doc))
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Clean(doc)
 	}
 }

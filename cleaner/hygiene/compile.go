@@ -2,6 +2,7 @@ package hygiene
 
 import (
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -31,6 +32,9 @@ type compiled struct {
 	placeholderNames []string
 	allowFolded      []string // folded allow texts, parallel to the ruleset's allow list
 
+	brandLead []string        // folded brand_lead words (据, 登录 …), longest first
+	nameStop  map[string]bool // folded name_stop words and characters
+
 	common []uint64 // bitset over U+4E00..U+9FFF: GB2312 level-1 (common) characters
 
 	bits       map[string]uint64 // category -> mask bit
@@ -53,7 +57,25 @@ var (
 )
 
 func compileRules(rs *Ruleset, fold func(string) string) *compiled {
-	c := &compiled{m: newMatcher(rs.vocab, fold), spamTLD: map[string]bool{}, bits: map[string]uint64{}}
+	matched := make(map[string][]string, len(rs.vocab))
+	for cat, terms := range rs.vocab {
+		if !slices.Contains(suffixCats, cat) {
+			matched[cat] = terms
+		}
+	}
+	c := &compiled{m: newMatcher(matched, fold), spamTLD: map[string]bool{}, bits: map[string]uint64{},
+		nameStop: map[string]bool{}}
+	for _, t := range rs.vocab[catBrandLead] {
+		if f := fold(t); f != "" && !slices.Contains(c.brandLead, f) {
+			c.brandLead = append(c.brandLead, f)
+		}
+	}
+	sort.Slice(c.brandLead, func(i, j int) bool { return len(c.brandLead[i]) > len(c.brandLead[j]) })
+	for _, t := range rs.vocab[catNameStop] {
+		if f := fold(t); f != "" {
+			c.nameStop[f] = true
+		}
+	}
 	for _, cat := range vocabCategories() {
 		c.bits[cat] = catBit(cat)
 	}

@@ -30,10 +30,11 @@ func textDoc(text string) Document {
 }
 
 type goldenResult struct {
-	Title   string          `json:"title"`
-	Verdict string          `json:"verdict"`
-	Removed json.RawMessage `json:"removed"`
-	Body    []string        `json:"body"`
+	Title      string          `json:"title"`
+	Verdict    string          `json:"verdict"`
+	PageReason string          `json:"page_reason,omitempty"`
+	Removed    json.RawMessage `json:"removed"`
+	Body       []string        `json:"body"`
 }
 
 // TestGolden cleans the composed documents of testdata/golden and compares
@@ -58,7 +59,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := json.MarshalIndent(goldenResult{Title: res.Title, Verdict: res.Verdict, Removed: removed, Body: res.Body}, "", "  ")
+			got, err := json.MarshalIndent(goldenResult{Title: res.Title, Verdict: res.Verdict, PageReason: res.PageReason, Removed: removed, Body: res.Body}, "", "  ")
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -14,20 +14,34 @@
 // ruleset); a line scoring spam_score or more is spam. No word list
 // decides alone: vocabulary counts half in prose and nothing in a line
 // with news-context words (扫黄打非, 警方, 打击 …), and guard phrases hide
-// the words inside them (成人礼, 福利彩票, 粉丝福利, 国产芯片 …). Structure
-// decides: keyword chains, brand + action suffix, obfuscated contacts,
-// look-alike letters, rare-character hash busters, placeholders, link
-// farms. Once a page holds a spam line, lines with structural evidence
-// count from context_score.
+// the words inside them (成人礼, 福利彩票, 粉丝福利, 国产芯片 …); in a
+// sentence, terms that stand only inside quotation marks are cited, not
+// carried (平台以“注册即送”为噱头). Structure decides: keyword chains,
+// brand + action suffix, obfuscated contacts, look-alike letters,
+// rare-character hash busters, placeholders, link farms. Once a page
+// holds a spam line, lines with structural evidence count from
+// context_score.
+//
+// A brand + action phrase standing apart is spam wherever it is, cut as
+// a span inside a genuine sentence: a known brand (gambling_brand,
+// gambling_brand_weak: 美高梅, 葡京赌场) or a brand-shaped token — a name
+// of two characters or a Latin/digit run before a head (brand_head: 娱乐,
+// 国际, 体育 …) — followed by an action (brand_action, head_action) that
+// ends at a phrase boundary: punctuation or the end, rare characters or
+// digit/Latin junk appended, a slogan (欢迎您), the end of a
+// letter-spaced run (美 高 梅 官 网). 美高梅官网公布 (the action starts a
+// longer word) is news; so are a reference after a lead word (据美高梅官网，
+// 登录XX娱乐官网, brand_lead), a quoted name, and names that are
+// function characters or generic words (name_stop: 中国体育, 开通国际线路).
 //
 // Spam rules: spam.keyword_chain, spam.keyword_stuffing,
 // spam.gambling_brand, spam.unknown_brand, spam.lottery_jargon,
 // spam.contact_obfuscation, spam.contact_plain, spam.unicode_evasion,
 // spam.script_mismatch, spam.hash_buster, spam.keyword_line,
 // spam.link_farm, spam.template_placeholder, spam.fake_attribution,
-// spam.span_brand, spam.spam_url, spam.decoration, spam.repeat. The
-// removal names the rule that contributed most; the reason lists every
-// signal with its points.
+// spam.span_brand, spam.spam_url, spam.decoration, spam.repeat,
+// spam.promo_page. The removal names the rule that contributed most; the
+// reason lists every signal with its points.
 //
 // Ads: ad.app_promo (梧州零距離APP梧州零距離, 下载客户端), ad.qr_prompt
 // (扫描二维码关注). Boilerplate: boilerplate.breadcrumb,
@@ -62,9 +76,22 @@
 // when the page is spam as a whole: at least spam_page_min_lines
 // promotional spam lines, or at least three making up spam_page_share of
 // the non-empty lines, or a spam title over a body with next to no text
-// left (fewer than prose_min_han Han characters).
-// On a spam page every spam line is still recorded and Body keeps the
-// other lines.
+// left (fewer than prose_min_han Han characters), or page points (weights
+// page.*) reaching spam_page_score. The points weigh what is left once
+// the spam is cut — kept lines that are gambling promotion (deposit,
+// withdrawal, turnover, bonus, agent and guaranteed-win pitches: vocab
+// promo, promo_weak; no news-context word) making up promo_share of the
+// kept lines (page.promo_residual) — against the spam evidence in the
+// title and body: any spam removed there (page.spam_evidence), no clean
+// title candidate left (page.no_clean_title), spam covering
+// spam_page_text_share of the title and body text (page.spam_share).
+// With the default weights the promotional residue is necessary and one
+// piece of evidence completes it: a report on gambling fraud quotes the
+// pitches but has no spam cut out of it, and an injected genuine article
+// loses its title and half its text but keeps no promotion.
+// On a spam page every spam line is still recorded, the promotional kept
+// lines are removed too (spam.promo_page, the reason naming the page
+// evidence, also in Result.PageReason) and Body keeps the other lines.
 //
 // # Caveats
 //
@@ -82,7 +109,19 @@
 //     commonest characters); hash busters made of common characters are
 //     caught only by the other rules.
 //   - Cleaning the kept output again removes nothing more (tested,
-//     including by fuzzing).
+//     including by fuzzing); the verdict of the second pass may differ
+//     (the spam that made the page spam is gone).
+//   - A brand + action phrase glued to the words after it (inserted
+//     after a comma: ，鑫盛娱乐注册今年…) is caught only when letter-spaced
+//     or followed by junk: 美高梅官网公布 and 银河娱乐代理主席 are news.
+//   - Brand-shaped tokens (unknown names) near a news-context word are
+//     left alone, as are XX国际注册, XX国际代理, XX国际线路, XX国际开户 and
+//     XX彩票代理 (guard phrases: ordinary trade and travel language). A
+//     name is taken as two characters, so a longer unknown name loses its
+//     first characters to the sentence (大富豪娱乐注册 leaves 大).
+//   - A page of gambling promotion from which no line rule cuts anything
+//     is cleaned, not judged spam_page: promotion alone is what a fraud
+//     warning quotes.
 package hygiene
 
 import (
@@ -134,6 +173,9 @@ type Result struct {
 	Removed []record.Removal
 	// Verdict is record.VerdictClean, VerdictCleaned or VerdictSpamPage.
 	Verdict string
+	// PageReason says why the page is spam as a whole ("" unless Verdict
+	// is VerdictSpamPage).
+	PageReason string
 }
 
 // Cleaner applies a ruleset; safe for concurrent use.
@@ -646,20 +688,37 @@ func (c *Cleaner) nameIndex(all []*unit) func(string) bool {
 // assemble builds the result: the title, the kept body, the removals in
 // page order and the verdict.
 func (c *Cleaner) assemble(titles, segs, body []*unit) Result {
-	th := c.rules.thresholds
 	res := Result{Removed: []record.Removal{}, Body: []string{}}
 	type key struct{ text, kind string }
 	titleRemoved := map[key]int{} // removed title candidates not yet matched by a line
 	titleSpam := false
 	for _, u := range titles {
 		if u.removed != nil {
-			res.Removed = append(res.Removed, *u.removed)
 			titleRemoved[key{strings.TrimSpace(u.text), u.removed.Kind}]++
 			titleSpam = titleSpam || u.spam
 			continue
 		}
 		if res.Title == "" && strings.TrimSpace(u.text) != "" {
 			res.Title = u.text
+		}
+	}
+	// the kept text of every body line, before the page is judged
+	kept := make([]string, len(body))
+	keep := make([]bool, len(body))
+	for i, u := range body {
+		switch {
+		case u.removed != nil:
+		case u.li == nil:
+			kept[i], keep[i] = u.text, true
+		case len(u.cuts) > 0 && strings.TrimSpace(u.kept) == "":
+		default:
+			kept[i], keep[i] = u.kept, true
+		}
+	}
+	page := c.judgePage(titles, segs, body, kept, keep, res.Title == "" && titleSpam)
+	for _, u := range titles {
+		if u.removed != nil {
+			res.Removed = append(res.Removed, *u.removed)
 		}
 	}
 	record1 := func(u *unit) {
@@ -677,32 +736,65 @@ func (c *Cleaner) assemble(titles, segs, body []*unit) Result {
 			record1(u)
 		}
 	}
-	keptHan := 0
-	for _, u := range body {
+	for i, u := range body {
 		if u.removed != nil {
 			record1(u)
 			continue
 		}
-		text := u.text
 		if u.li != nil {
 			res.Removed = append(res.Removed, u.cuts...)
-			text = u.kept
-			if len(u.cuts) > 0 && strings.TrimSpace(text) == "" {
-				continue
-			}
 		}
-		res.Body = append(res.Body, text)
-		if u.li != nil {
-			keptHan += u.li.han
+		if !keep[i] {
+			continue
 		}
+		if r := page.promo[i]; r != nil {
+			res.Removed = append(res.Removed, *r)
+			continue
+		}
+		res.Body = append(res.Body, kept[i])
 	}
 	for _, u := range segs {
 		if u.role == RoleTrailer {
 			record1(u)
 		}
 	}
-	// verdict
-	promo := map[string]bool{}
+	switch {
+	case page.spam:
+		res.Verdict = record.VerdictSpamPage
+		res.PageReason = page.reason
+	case len(res.Removed) > 0:
+		res.Verdict = record.VerdictCleaned
+	default:
+		res.Verdict = record.VerdictClean
+	}
+	return res
+}
+
+// pageJudgement is the page-level decision.
+type pageJudgement struct {
+	spam   bool
+	reason string
+	promo  map[int]*record.Removal // body index -> removal of a promotional line on a spam page
+}
+
+// judgePage decides whether the page is spam as a whole. Two ways:
+//
+//   - many promotional spam lines: at least spam_page_min_lines, or at
+//     least three making up spam_page_share of the lines, or a spam title
+//     over a body with next to no text left;
+//   - page points (weights page.*) reaching spam_page_score: what is
+//     left dominated by gambling promotion (page.promo_residual: at least
+//     promo_min_lines kept lines, promo_share of them, each with
+//     promo_line_score promo points and no news-context word), spam
+//     removed from the title or body (page.spam_evidence), no clean title
+//     candidate left (page.no_clean_title), spam removals covering
+//     spam_page_text_share of the title and body text (page.spam_share).
+//
+// On a spam page the promotional kept lines are removed too
+// (spam.promo_page); the other lines stay in the body.
+func (c *Cleaner) judgePage(titles, segs, body []*unit, kept []string, keep []bool, noTitle bool) pageJudgement {
+	th := c.rules.thresholds
+	promoLines := map[string]bool{}
 	lines := map[string]bool{}
 	for _, u := range slices.Concat(titles, segs, body) {
 		if u.li == nil || u.role == RoleChrome || u.role == RoleHidden {
@@ -711,20 +803,202 @@ func (c *Cleaner) assemble(titles, segs, body []*unit) Result {
 		t := strings.TrimSpace(u.text)
 		lines[t] = true
 		if u.spam && u.removed != nil && promoRule(u.removed.Rule) {
-			promo[t] = true
+			promoLines[t] = true
 		}
 	}
-	switch {
-	case len(promo) >= th.SpamPageMinLines,
-		len(promo) >= 3 && float64(len(promo)) >= th.SpamPageShare*float64(len(lines)),
-		titleSpam && keptHan < th.ProseMinHan:
-		res.Verdict = record.VerdictSpamPage
-	case len(res.Removed) > 0:
-		res.Verdict = record.VerdictCleaned
-	default:
-		res.Verdict = record.VerdictClean
+	keptHan := 0
+	for i, u := range body {
+		if keep[i] && u.li != nil {
+			keptHan += u.li.han
+		}
 	}
-	return res
+	var pj pageJudgement
+	titleSpam := false
+	for _, u := range titles {
+		titleSpam = titleSpam || (u.spam && u.removed != nil)
+	}
+	switch {
+	case len(promoLines) >= th.SpamPageMinLines:
+		pj.spam, pj.reason = true, fmt.Sprintf("%d promotional spam lines (>= %d)", len(promoLines), th.SpamPageMinLines)
+	case len(promoLines) >= 3 && float64(len(promoLines)) >= th.SpamPageShare*float64(len(lines)):
+		pj.spam, pj.reason = true, fmt.Sprintf("%d of %d lines are promotional spam (>= %g)", len(promoLines), len(lines), th.SpamPageShare)
+	case titleSpam && keptHan < th.ProseMinHan:
+		pj.spam, pj.reason = true, fmt.Sprintf("spam title over a body with %d Han characters left (< %d)", keptHan, th.ProseMinHan)
+	}
+	// page points
+	var pts float64
+	var ev []string
+	if w := c.rules.weight(PageSpamEvidence); w > 0 {
+		for _, u := range slices.Concat(titles, body) {
+			spam := u.removed != nil && u.removed.Kind == record.KindSpam
+			for _, cut := range u.cuts {
+				spam = spam || cut.Kind == record.KindSpam
+			}
+			if spam {
+				pts += w
+				ev = append(ev, fmt.Sprintf("%s +%g: spam removed from the %s", PageSpamEvidence, w, u.field))
+				break
+			}
+		}
+	}
+	if noTitle {
+		if w := c.rules.weight(PageNoCleanTitle); w > 0 {
+			pts += w
+			ev = append(ev, fmt.Sprintf("%s +%g: every title candidate is spam", PageNoCleanTitle, w))
+		}
+	}
+	if w := c.rules.weight(PageSpamShare); w > 0 {
+		removed, total := spamTextShare(titles, body)
+		if total > 0 && float64(removed) >= th.SpamPageTextShare*float64(total) {
+			pts += w
+			ev = append(ev, fmt.Sprintf("%s +%g: spam removals cover %d of %d title and body characters (>= %g)",
+				PageSpamShare, w, removed, total, th.SpamPageTextShare))
+		}
+	}
+	// promotional kept lines: looked at only when they can decide
+	w := c.rules.weight(PagePromoResidual)
+	var promo map[int]string
+	if pj.spam || pts >= th.SpamPageScore || (w > 0 && pts+w >= th.SpamPageScore) {
+		promo = map[int]string{}
+		n := 0
+		for i, u := range body {
+			if !keep[i] || strings.TrimSpace(kept[i]) == "" {
+				continue
+			}
+			n++
+			li := u.li
+			if li == nil || kept[i] != u.text {
+				li = c.analyze(kept[i])
+			}
+			if p, terms := c.promoPoints(li); p >= th.PromoLineScore {
+				promo[i] = fmt.Sprintf("gambling-promotion line (%s, %g promo points >= %g)", terms, p, th.PromoLineScore)
+			}
+		}
+		if !pj.spam && w > 0 && len(promo) >= th.PromoMinLines && float64(len(promo)) >= th.PromoShare*float64(n) {
+			pts += w
+			ev = append(ev, fmt.Sprintf("%s +%g: %d of %d kept lines are gambling promotion (>= %d lines, >= %g)",
+				PagePromoResidual, w, len(promo), n, th.PromoMinLines, th.PromoShare))
+		}
+	}
+	if !pj.spam && pts >= th.SpamPageScore {
+		pj.spam = true
+		pj.reason = fmt.Sprintf("page score %g >= %g; %s", pts, th.SpamPageScore, strings.Join(ev, "; "))
+	}
+	if !pj.spam || c.rules.disabled[RulePromoPage] {
+		return pj
+	}
+	pj.promo = map[int]*record.Removal{}
+	for i, why := range promo {
+		u := body[i]
+		text := kept[i]
+		if !strings.Contains(u.text, text) {
+			text = u.text
+		}
+		li := u.li
+		if li == nil || kept[i] != u.text {
+			li = c.analyze(kept[i])
+		}
+		if c.allowed(RulePromoPage, li) {
+			continue
+		}
+		reason := why + " on a page that is spam as a whole: " + pj.reason
+		if kept[i] != u.text {
+			reason += " (what was left after the cuts above)"
+		}
+		pj.promo[i] = &record.Removal{Text: text, Kind: record.KindSpam, Rule: RulePromoPage, Scope: record.ScopeLine,
+			Field: u.field, Reason: reason}
+	}
+	return pj
+}
+
+// spamTextShare counts the Han and ASCII letters and digits of the title
+// candidates (each distinct text once) and body lines, and how many of
+// them spam removals took.
+func spamTextShare(titles, body []*unit) (removed, total int) {
+	seen := map[string]bool{}
+	for _, u := range titles {
+		t := strings.TrimSpace(u.text)
+		if t == "" || seen[t] {
+			continue
+		}
+		seen[t] = true
+		n := textRunes(t)
+		total += n
+		if u.removed != nil && u.removed.Kind == record.KindSpam {
+			removed += n
+		}
+	}
+	for _, u := range body {
+		n := textRunes(u.text)
+		total += n
+		switch {
+		case u.removed != nil:
+			if u.removed.Kind == record.KindSpam {
+				removed += n
+			}
+		default:
+			for _, cut := range u.cuts {
+				if cut.Kind == record.KindSpam {
+					removed += textRunes(cut.Text)
+				}
+			}
+		}
+	}
+	return min(removed, total), total
+}
+
+// textRunes counts Han characters and ASCII letters and digits.
+func textRunes(s string) int {
+	n := 0
+	for _, r := range s {
+		if isHan(r) || isASCIIAlnum(r) {
+			n++
+		}
+	}
+	return n
+}
+
+// promoPoints scores the gambling-promotion vocabulary of a line: promo
+// terms at vocab.promo, weak ones at vocab.promo_weak, each distinct term
+// once and none inside a longer one (代理 in 代理加盟); nothing in a line
+// with news-context words (a report or a fraud warning quotes these
+// pitches).
+func (c *Cleaner) promoPoints(li *lineInfo) (float64, string) {
+	if len(li.news) > 0 {
+		return 0, ""
+	}
+	var promo []hit
+	for _, h := range li.hits {
+		if c.hasCat(h, catPromo) || c.hasCat(h, catPromoWeak) {
+			promo = append(promo, h)
+		}
+	}
+	var pts float64
+	var ev []string
+	seen := map[string]bool{}
+	for _, h := range promo {
+		inside := false
+		for _, o := range promo {
+			if o.start <= h.start && h.end <= o.end && o.end-o.start > h.end-h.start {
+				inside = true
+				break
+			}
+		}
+		t := c.comp.m.terms[h.term].text
+		if inside || seen[t] {
+			continue
+		}
+		seen[t] = true
+		w := c.rules.weight("vocab." + catPromoWeak)
+		if c.hasCat(h, catPromo) {
+			w = c.rules.weight("vocab." + catPromo)
+		}
+		if w > 0 {
+			pts += w
+			ev = append(ev, fmt.Sprintf("%s %g", t, w))
+		}
+	}
+	return pts, strings.Join(ev, ", ")
 }
 
 // promoRule reports whether a rule finds promotional spam (as opposed to

@@ -47,6 +47,7 @@ const (
 	RuleSpamURL             = "spam.spam_url"
 	RuleDecoration          = "spam.decoration"
 	RuleRepeat              = "spam.repeat"
+	RulePromoPage           = "spam.promo_page" // a promotional kept line on a spam page
 
 	RuleAppPromo = "ad.app_promo"
 	RuleQRPrompt = "ad.qr_prompt"
@@ -76,7 +77,7 @@ func RuleIDs() []string {
 		RuleKeywordChain, RuleKeywordStuffing, RuleGamblingBrand, RuleUnknownBrand, RuleLotteryJargon,
 		RuleContactObfuscation, RuleContactPlain, RuleUnicodeEvasion, RuleScriptMismatch, RuleHashBuster,
 		RuleKeywordLine, RuleLinkFarm, RuleTemplatePlaceholder, RuleFakeAttribution, RuleSpanBrand,
-		RuleSpamURL, RuleDecoration, RuleRepeat,
+		RuleSpamURL, RuleDecoration, RuleRepeat, RulePromoPage,
 		RuleAppPromo, RuleQRPrompt,
 		RuleBreadcrumb, RuleShareBar, RuleCopyright, RuleRelatedList, RuleSignatureRepeat, RuleEditorLine,
 		RuleEndMark, RuleKeywordLabel, RuleLinkList, RuleTemplateLeak, RuleOutsideArticle,
@@ -118,7 +119,42 @@ const (
 	catByline            = "byline"
 	catEndMark           = "end_mark"
 	catBreadcrumbHead    = "breadcrumb_head"
+	catBrandHead         = "brand_head"
+	catBrandAction       = "brand_action"
+	catHeadAction        = "head_action"
+	catBrandTail         = "brand_tail"
+	catPromo             = "promo"
+	catPromoWeak         = "promo_weak"
+	// Word lists checked by suffix, not matched by the automaton (single
+	// characters such as 据 and 的 would flood it with hits).
+	catBrandLead = "brand_lead"
+	catNameStop  = "name_stop"
 )
+
+// pageCats are the vocabulary categories that carry points for the page
+// judgement only (a promotional line on a page that is spam as a whole).
+var pageCats = []string{catPromo, catPromoWeak}
+
+// suffixCats are vocabulary lists the rules compare directly instead of
+// matching them with the automaton.
+var suffixCats = []string{catBrandLead, catNameStop}
+
+// Page weights: keys of the ruleset's weights that give the points of
+// the page-level signals (see Thresholds.SpamPageScore).
+const (
+	// PageSpamEvidence: spam was removed from the title or body.
+	PageSpamEvidence = "page.spam_evidence"
+	// PageNoCleanTitle: every title candidate was removed as spam.
+	PageNoCleanTitle = "page.no_clean_title"
+	// PageSpamShare: spam removals cover Thresholds.SpamPageTextShare of
+	// the title and body text.
+	PageSpamShare = "page.spam_share"
+	// PagePromoResidual: the kept body lines are mostly gambling
+	// promotion (Thresholds.PromoMinLines, PromoShare, PromoLineScore).
+	PagePromoResidual = "page.promo_residual"
+)
+
+var pageWeights = []string{PageSpamEvidence, PageNoCleanTitle, PageSpamShare, PagePromoResidual}
 
 // scoredCats are the vocabulary categories that carry points.
 var scoredCats = []string{catPorn, catPornWeak, catStream, catGambling, catGamblingWeak, catGamblingBrand,
@@ -127,7 +163,8 @@ var scoredCats = []string{catPorn, catPornWeak, catStream, catGambling, catGambl
 func vocabCategories() []string {
 	return append(slices.Clone(scoredCats), catAction, catActionStrong, catGuard, catNewsContext, catContact,
 		catSpamTLD, catPlaceholder, catOutlet, catAppPromo, catAppAction, catQR, catQRAction, catShareBar,
-		catCopyright, catRelated, catKeywordLabel, catEditor, catByline, catEndMark, catBreadcrumbHead)
+		catCopyright, catRelated, catKeywordLabel, catEditor, catByline, catEndMark, catBreadcrumbHead,
+		catBrandHead, catBrandAction, catHeadAction, catBrandTail, catPromo, catPromoWeak, catBrandLead, catNameStop)
 }
 
 // Thresholds are the numeric knobs of the rules (rules/default.yaml
@@ -168,6 +205,19 @@ type Thresholds struct {
 	AttributionMinOutlets int `yaml:"attribution_min_outlets"`
 	// WeakOnlyCap caps the points of weak vocabulary alone.
 	WeakOnlyCap float64 `yaml:"weak_only_cap"`
+	// SpamPageScore page points (weights page.*) make a spam page.
+	SpamPageScore float64 `yaml:"spam_page_score"`
+	// SpamPageTextShare of the title and body text removed as spam earns
+	// the page.spam_share points.
+	SpamPageTextShare float64 `yaml:"spam_page_text_share"`
+	// PromoLineScore promo points (weights vocab.promo, vocab.promo_weak)
+	// make a kept line promotional.
+	PromoLineScore float64 `yaml:"promo_line_score"`
+	// PromoMinLines promotional kept lines ...
+	PromoMinLines int `yaml:"promo_min_lines"`
+	// ... making up PromoShare of the kept body lines earn the
+	// page.promo_residual points.
+	PromoShare float64 `yaml:"promo_share"`
 }
 
 // AllowEntry exempts text from a rule: an exact text (compared after
@@ -211,6 +261,11 @@ type thresholdsFile struct {
 	HashMinRare           *int     `yaml:"hash_min_rare"`
 	AttributionMinOutlets *int     `yaml:"attribution_min_outlets"`
 	WeakOnlyCap           *float64 `yaml:"weak_only_cap"`
+	SpamPageScore         *float64 `yaml:"spam_page_score"`
+	SpamPageTextShare     *float64 `yaml:"spam_page_text_share"`
+	PromoLineScore        *float64 `yaml:"promo_line_score"`
+	PromoMinLines         *int     `yaml:"promo_min_lines"`
+	PromoShare            *float64 `yaml:"promo_share"`
 }
 
 // Ruleset is a parsed, validated, versioned set of rules. It is immutable
@@ -226,7 +281,7 @@ type Ruleset struct {
 }
 
 // Version returns the ruleset version: name-version of each file joined
-// by "+" ("default-2026.11.1+override-3").
+// by "+" ("default-2026.11.2+override-3").
 func (rs *Ruleset) Version() string { return rs.version }
 
 // Thresholds returns the thresholds in force.
@@ -357,9 +412,9 @@ func (rs *Ruleset) apply(f *ruleFile, file string, complete bool) error {
 	for k, v := range f.Weights {
 		cat, isVocab := strings.CutPrefix(k, "vocab.")
 		switch {
-		case isVocab && !slices.Contains(scoredCats, cat):
+		case isVocab && !slices.Contains(scoredCats, cat) && !slices.Contains(pageCats, cat):
 			return bad("weights."+k, "no scored vocabulary category %q", cat)
-		case !isVocab && !known[k]:
+		case !isVocab && !known[k] && !slices.Contains(pageWeights, k):
 			return bad("weights."+k, "unknown rule id")
 		case v < 0 || v > 100:
 			return bad("weights."+k, "%v is outside 0..100", v)
@@ -367,12 +422,12 @@ func (rs *Ruleset) apply(f *ruleFile, file string, complete bool) error {
 		rs.weights[k] = v
 	}
 	if complete {
-		for _, c := range scoredCats {
+		for _, c := range slices.Concat(scoredCats, pageCats) {
 			if _, ok := rs.weights["vocab."+c]; !ok {
 				return bad("weights.vocab."+c, "missing")
 			}
 		}
-		for _, r := range weightedRules {
+		for _, r := range slices.Concat(weightedRules, pageWeights) {
 			if _, ok := rs.weights[r]; !ok {
 				return bad("weights."+r, "missing")
 			}
@@ -458,6 +513,10 @@ func (rs *Ruleset) applyThresholds(t *thresholdsFile, complete bool, bad func(st
 		{"spam_page_share", t.SpamPageShare, &th.SpamPageShare, 0.05, 1},
 		{"script_majority", t.ScriptMajority, &th.ScriptMajority, 0.5, 1},
 		{"weak_only_cap", t.WeakOnlyCap, &th.WeakOnlyCap, 0, 100},
+		{"spam_page_score", t.SpamPageScore, &th.SpamPageScore, 0.5, 1000},
+		{"spam_page_text_share", t.SpamPageTextShare, &th.SpamPageTextShare, 0.01, 1},
+		{"promo_line_score", t.PromoLineScore, &th.PromoLineScore, 0.5, 100},
+		{"promo_share", t.PromoShare, &th.PromoShare, 0.05, 1},
 	}
 	ints := []in{
 		{"prose_min_han", t.ProseMinHan, &th.ProseMinHan, 1, 10000},
@@ -468,6 +527,7 @@ func (rs *Ruleset) applyThresholds(t *thresholdsFile, complete bool, bad func(st
 		{"script_min_traditional", t.ScriptMinTraditional, &th.ScriptMinTraditional, 1, 100000},
 		{"hash_min_rare", t.HashMinRare, &th.HashMinRare, 1, 100},
 		{"attribution_min_outlets", t.AttributionMinOutlets, &th.AttributionMinOutlets, 2, 100},
+		{"promo_min_lines", t.PromoMinLines, &th.PromoMinLines, 1, 100000},
 	}
 	for _, f := range floats {
 		switch {

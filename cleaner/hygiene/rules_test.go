@@ -27,7 +27,7 @@ func TestDefaultRules(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := rs.Version(), "default-2026.11.1"; got != want {
+	if got, want := rs.Version(), "default-2026.11.2"; got != want {
 		t.Errorf("version %q, want %q", got, want)
 	}
 	if rs.Thresholds().SpamScore != 3 {
@@ -73,7 +73,7 @@ allow:
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := rs.Version(), "default-2026.11.1+override-3+site-a-2026.12.0"; got != want {
+	if got, want := rs.Version(), "default-2026.11.2+override-3+site-a-2026.12.0"; got != want {
 		t.Errorf("version %q, want %q", got, want)
 	}
 	th := rs.Thresholds()
@@ -165,6 +165,11 @@ func TestRulesErrors(t *testing.T) {
 		{"allow rule", "name: x\nversion: \"1\"\nallow:\n  - rule: spam.nope\n    text: a\n", `allow[0].rule`},
 		{"allow both", "name: x\nversion: \"1\"\nallow:\n  - rule: \"*\"\n    text: a\n    pattern: b\n", `allow[0]`},
 		{"allow regexp", "name: x\nversion: \"1\"\nallow:\n  - rule: \"*\"\n    pattern: \"(\"\n", `allow[0].pattern`},
+		{"promo share range", "name: x\nversion: \"1\"\nthresholds:\n  promo_share: 2\n", `thresholds.promo_share`},
+		{"page score range", "name: x\nversion: \"1\"\nthresholds:\n  spam_page_score: 0\n", `thresholds.spam_page_score`},
+		{"unknown page weight", "name: x\nversion: \"1\"\nweights:\n  page.nope: 1\n", `weights.page.nope`},
+		{"unscored vocab weight", "name: x\nversion: \"1\"\nweights:\n  vocab.brand_head: 1\n", `weights.vocab.brand_head`},
+		{"empty lead", "name: x\nversion: \"1\"\nvocab:\n  brand_lead: [\"\"]\n", `vocab.brand_lead[0]`},
 		{"not yaml", "name: [\n", "yaml"},
 		{"empty", "", "empty file"},
 	}
@@ -196,11 +201,61 @@ func TestNewOptions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.RulesVersion() != "default-2026.11.1" {
+	if c.RulesVersion() != "default-2026.11.2" {
 		t.Errorf("version %q", c.RulesVersion())
 	}
 	res := c.Clean(Document{TitleCandidates: []string{seedSpam, "標題"}})
 	if res.Title != "標題" || len(res.Removed) != 1 {
 		t.Errorf("zero-options cleaner: %+v", res)
+	}
+}
+
+// TestBrandRulesOverride checks that the brand + action structure takes
+// its words from the ruleset: heads, actions, lead words and name stops.
+func TestBrandRulesOverride(t *testing.T) {
+	over := writeFile(t, "brand.yaml", `
+name: brand
+version: "1"
+vocab:
+  brand_head: [电玩城]
+  name_stop: [鑫盛]
+vocab_remove:
+  brand_lead: [据]
+  head_action: [官网]
+`)
+	rs, err := LoadRules(over)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := newCleaner(t, rs)
+	cases := []struct {
+		line string
+		spam bool
+	}{
+		{"宝利电玩城注册", true}, // added head
+		{"鑫盛娱乐注册", false}, // the name is a stop word now
+		{"凯旋国际官网", false}, // 官网 no longer follows a head
+		{"凯旋国际注册", false}, // 国际注册 is still a guard phrase
+		{"美高梅官网", true},   // brand_action is unchanged
+		{"据美高梅官网，公司旗下酒店第三季度入住率维持在九成以上。", true}, // 据 is no lead word now
+	}
+	for _, tc := range cases {
+		res := c.Clean(hostDoc(t, nil, tc.line))
+		got := false
+		for _, r := range res.Removed {
+			got = got || (r.Kind == record.KindSpam && strings.Contains(tc.line, r.Text))
+		}
+		if got != tc.spam {
+			t.Errorf("%q: spam %v, want %v; removed %+v", tc.line, got, tc.spam, briefs(res.Removed))
+		}
+		// the default rules decide the opposite for the changed words
+		res = defaultCleaner(t).Clean(hostDoc(t, nil, tc.line))
+		def := false
+		for _, r := range res.Removed {
+			def = def || (r.Kind == record.KindSpam && strings.Contains(tc.line, r.Text))
+		}
+		if tc.line != "美高梅官网" && tc.line != "凯旋国际注册" && def == tc.spam {
+			t.Errorf("%q: the default rules decide the same (%v)", tc.line, def)
+		}
 	}
 }
