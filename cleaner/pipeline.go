@@ -130,16 +130,20 @@ func (c *Cleaner) Clean(ctx context.Context, in Input) (*record.Article, error) 
 		a.Title, _, _ = zhmeta.SplitTitle(res.Title)
 	}
 	a.Body = strings.Join(res.Body, "\n")
-	a.Hygiene = record.Hygiene{Verdict: res.Verdict, Removed: res.Removed, RulesVersion: c.hygiene.RulesVersion()}
+	a.Hygiene = record.Hygiene{Verdict: res.Verdict, Removed: res.Removed, RulesVersion: c.hygiene.RulesVersion(), PageReason: res.PageReason}
 	if a.Hygiene.Removed == nil {
 		a.Hygiene.Removed = []record.Removal{}
 	}
 
-	a.ScriptIn = c.scripts.Classify(a.Title + "\n" + a.Body)
+	title, body := a.Title, a.Body
+	a.ScriptIn = c.classify(title, body)
 	if err := c.converter.Process(ctx, a); err != nil {
 		return nil, err
 	}
-	a.ScriptOut = c.scripts.Classify(a.Title + "\n" + a.Body)
+	a.ScriptOut = a.ScriptIn
+	if a.Title != title || a.Body != body {
+		a.ScriptOut = c.classify(a.Title, a.Body)
+	}
 
 	if in.CanonicalURL != "" {
 		a.CanonicalURL = in.CanonicalURL
@@ -156,4 +160,11 @@ func (c *Cleaner) Clean(ctx context.Context, in Input) (*record.Article, error) 
 		return nil, err
 	}
 	return a, nil
+}
+
+// classify is the script of title and body together.
+func (c *Cleaner) classify(title, body string) string {
+	t1, s1 := c.scripts.Count(title)
+	t2, s2 := c.scripts.Count(body)
+	return normalize.Verdict(t1+t2, s1+s2)
 }

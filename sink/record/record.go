@@ -138,6 +138,9 @@ type Hygiene struct {
 	Removed []Removal `json:"removed"`
 	// RulesVersion is the version of the ruleset that decided.
 	RulesVersion string `json:"rules_version"`
+	// PageReason says why the whole page is spam when Verdict is
+	// spam_page, "" otherwise (added in schema 1, additive).
+	PageReason string `json:"page_reason,omitempty"`
 }
 
 // Removal is one piece of text the cleaner took out.
