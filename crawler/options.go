@@ -23,6 +23,11 @@ type Options struct {
 	// Frontier is the work queue. Nil: a fresh in-memory frontier for
 	// every Run (the run ends when it is idle).
 	Frontier frontier.Frontier
+	// NoSeeds stops Run from adding the sources' seeds to the frontier,
+	// for a frontier shared by several crawlers where one party (the
+	// scheduler, or `winnow run` at start) adds them when a source is due,
+	// with SeedTasks. Zero: every Run adds them.
+	NoSeeds bool
 	// State keeps entry points' validators (ETag, Last-Modified) between
 	// runs. Nil: in memory, for the Crawler's lifetime.
 	State StateStore

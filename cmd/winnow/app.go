@@ -41,6 +41,16 @@ func commands() []command {
 		{"crawl", "[--out FILE] [--summary FILE] SOURCE_FILE...", "one-off crawl of sources, records as JSON lines", runCrawl},
 		{"demo", "[--out FILE] [--summary FILE]", "serve the demo site and crawl it, in one command", runDemo},
 		{"demo-site", "--addr 127.0.0.1:PORT", "serve the bundled offline demo news site", runDemoSite},
+		{"run", "[--sources DIR] [--demo] [--until-idle] [--listen ADDR] [--nats-url …] [--postgres DSN]", "everything in one process: NATS, crawl workers, storage (SQLite by default)", runRun},
+		{"worker", "--sources DIR [--workers N] [--seed] --nats-url URL", "crawler only, on the shared JetStream frontier (scale-out role)", runWorker},
+		{"sink", "sqlite|postgres|jsonl [--durable NAME] --nats-url URL", "one storage consumer of ARTICLES (scale-out role)", runSink},
+		{"dlq-forwarder", "--nats-url URL", "copy messages out of deliveries to the DLQ stream (scale-out role)", runDLQForwarder},
+		{"admin", "init [--replicas N] [--sink-durables a,b] --nats-url URL", "create or update streams, buckets and consumers (idempotent)", runAdmin},
+		{"tail", "[--source ID] [--since DURATION|RFC3339|all] --nats-url URL", "follow clean articles on the bus as JSON lines", runTail},
+		{"search", "[--json] [--limit N] [--postgres DSN] QUERY", "full-text search of the stored articles", runSearch},
+		{"audit", "removals|stats|show ID|allow ID POS [--format table|json|csv]", "audit what hygiene removed and why; mark false positives", runAudit},
+		{"serve", "[--listen ADDR] [--token-file FILE] [--postgres DSN] [--rules FILE]", "the analyst web page (dashboard, removals, articles, search) with /metrics, /healthz, /readyz", runServe},
+		{"replay", "[--rules FILE] [--source ID] [--since DATE] [--publish] [WARC...]", "re-run the content path over archived responses and show what changes", runReplay},
 		{"help", "[COMMAND]", "list commands, or show one command's flags", nil},
 	}
 }

@@ -214,4 +214,3 @@ func (r demoReport) err() error {
 	}
 	return nil
 }
-

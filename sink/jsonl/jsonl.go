@@ -54,8 +54,6 @@ var (
 	ErrOptions = errors.New("jsonl: invalid options")
 	// ErrClosed is returned by every call on a closed Store.
 	ErrClosed = errors.New("jsonl: store closed")
-	// ErrNotFound is wrapped by Get when no record has the id.
-	ErrNotFound = errors.New("jsonl: record not found")
 )
 
 // Options configure a Store. The zero value is invalid only because Dir is
@@ -76,24 +74,6 @@ type Options struct {
 	Now func() time.Time
 }
 
-// BatchResult counts what one WriteBatch did, record by record.
-type BatchResult struct {
-	Inserted  int // new ids, appended
-	Updated   int // a new content hash, appended
-	Unchanged int // same content hash as stored: not appended
-	Stale     int // fetched earlier than the stored version: not appended
-	// Rejected lists the records not written because retrying cannot
-	// help; each Err wraps sink.ErrRejected.
-	Rejected []Rejection
-}
-
-// Rejection is one record a batch refused.
-type Rejection struct {
-	Index int    // position in the batch
-	ID    string // the record's id, "" for a nil record
-	Err   error  // wraps sink.ErrRejected
-}
-
 // Store appends records to JSON-lines files. It is safe for concurrent
 // use; writes take turns.
 type Store struct {
@@ -111,7 +91,7 @@ type Store struct {
 	opened time.Time
 }
 
-var _ sink.Sink = (*Store)(nil)
+var _ sink.Store = (*Store)(nil)
 
 // Open creates dir if needed and reads the files already there to know
 // which records it holds.
@@ -171,8 +151,8 @@ func (s *Store) Write(ctx context.Context, a *record.Article) error {
 // WriteBatch appends the records of recs the store does not hold yet, in
 // one write, and fsyncs. Invalid records are left out and listed in
 // Rejected; a non-nil error means nothing was appended (retry the batch).
-func (s *Store) WriteBatch(ctx context.Context, recs []*record.Article) (BatchResult, error) {
-	var res BatchResult
+func (s *Store) WriteBatch(ctx context.Context, recs []*record.Article) (sink.BatchResult, error) {
+	var res sink.BatchResult
 	valid := make([]*record.Article, 0, len(recs))
 	for i, a := range recs {
 		if err := upsert.Check(a); err != nil {
@@ -180,7 +160,7 @@ func (s *Store) WriteBatch(ctx context.Context, recs []*record.Article) (BatchRe
 			if a != nil {
 				id = a.ID
 			}
-			res.Rejected = append(res.Rejected, Rejection{Index: i, ID: id, Err: err})
+			res.Rejected = append(res.Rejected, sink.Rejection{Index: i, ID: id, Err: err})
 			continue
 		}
 		valid = append(valid, a)
@@ -188,10 +168,10 @@ func (s *Store) WriteBatch(ctx context.Context, recs []*record.Article) (BatchRe
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
-		return BatchResult{}, ErrClosed
+		return sink.BatchResult{}, ErrClosed
 	}
 	if err := ctx.Err(); err != nil {
-		return BatchResult{}, fmt.Errorf("jsonl: write: %w", err)
+		return sink.BatchResult{}, fmt.Errorf("jsonl: write: %w", err)
 	}
 
 	// Decide against the index plus this batch, committing to the index
@@ -222,14 +202,14 @@ func (s *Store) WriteBatch(ctx context.Context, recs []*record.Article) (BatchRe
 		}
 		line, err := marshalLine(a)
 		if err != nil {
-			return BatchResult{}, fmt.Errorf("jsonl: encode %s: %w", a.ID, err)
+			return sink.BatchResult{}, fmt.Errorf("jsonl: encode %s: %w", a.ID, err)
 		}
 		buf.Write(line)
 		pending[key] = versionOf(a)
 	}
 	if buf.Len() > 0 {
 		if err := s.append(buf.Bytes()); err != nil {
-			return BatchResult{}, err
+			return sink.BatchResult{}, err
 		}
 		for k, v := range pending {
 			s.index[k] = v
@@ -323,7 +303,7 @@ func syncDir(dir string) error {
 }
 
 // Get returns the newest stored version of the record with the given id,
-// reading every file; an error wraps ErrNotFound if there is none.
+// reading every file; an error wraps sink.ErrNotFound if there is none.
 func (s *Store) Get(ctx context.Context, id string) (*record.Article, error) {
 	s.mu.Lock()
 	closed := s.closed
@@ -341,9 +321,15 @@ func (s *Store) Get(ctx context.Context, id string) (*record.Article, error) {
 		return nil, err
 	}
 	if found == nil {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+		return nil, fmt.Errorf("%w: %s", sink.ErrNotFound, id)
 	}
 	return found, nil
+}
+
+// Search is not supported by JSON-lines files: it returns an error
+// wrapping errors.ErrUnsupported.
+func (s *Store) Search(context.Context, string, sink.SearchOptions) ([]sink.Hit, error) {
+	return nil, fmt.Errorf("jsonl: search: %w", errors.ErrUnsupported)
 }
 
 // Close syncs and closes the current file. Closing twice is a no-op.

@@ -12,34 +12,11 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"winnow/sink"
 	"winnow/sink/record"
 	"winnow/sink/record/recordtest"
 	"winnow/sink/sinktest"
 )
-
-// adapter presents a Store as a sinktest.Store (without search).
-type adapter struct{ *Store }
-
-func (a adapter) WriteBatch(ctx context.Context, recs []*record.Article) (sinktest.BatchResult, error) {
-	r, err := a.Store.WriteBatch(ctx, recs)
-	out := sinktest.BatchResult{Inserted: r.Inserted, Updated: r.Updated, Unchanged: r.Unchanged, Stale: r.Stale}
-	for _, rej := range r.Rejected {
-		out.Rejected = append(out.Rejected, sinktest.Rejection(rej))
-	}
-	return out, err
-}
-
-func (a adapter) Get(ctx context.Context, id string) (*record.Article, error) {
-	rec, err := a.Store.Get(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, errors.Join(err, sinktest.ErrNotFound)
-	}
-	return rec, err
-}
-
-func (a adapter) Search(context.Context, string, sinktest.SearchOptions) ([]sinktest.Hit, error) {
-	return nil, errors.New("jsonl: no search")
-}
 
 func openDir(t *testing.T, opts Options) *Store {
 	t.Helper()
@@ -77,23 +54,23 @@ func lines(t *testing.T, dir string) []string {
 
 func TestConformance(t *testing.T) {
 	sinktest.Run(t, sinktest.Harness{
-		Open: func(t *testing.T) (sinktest.Store, func(t *testing.T) sinktest.Store) {
+		Open: func(t *testing.T) (sink.Store, func(t *testing.T) sink.Store) {
 			dir := t.TempDir()
-			return adapter{openDir(t, Options{Dir: dir})}, func(t *testing.T) sinktest.Store {
-				return adapter{openDir(t, Options{Dir: dir})}
+			return openDir(t, Options{Dir: dir}), func(t *testing.T) sink.Store {
+				return openDir(t, Options{Dir: dir})
 			}
 		},
 		NoSearch: true,
 		// One line per stored version: the current version of id must be
 		// in the files exactly once.
-		Rows: func(t *testing.T, s sinktest.Store, id string) int {
+		Rows: func(t *testing.T, s sink.Store, id string) int {
 			t.Helper()
 			cur, err := s.Get(t.Context(), id)
 			if err != nil {
 				t.Fatal(err)
 			}
 			n := 0
-			for _, l := range lines(t, s.(adapter).dir) {
+			for _, l := range lines(t, s.(*Store).dir) {
 				if strings.Contains(l, `"id":"`+id+`"`) && strings.Contains(l, `"content_hash":"`+cur.ContentHash+`"`) {
 					n++
 				}

@@ -37,6 +37,9 @@ type Task struct {
 	Depth int `json:"depth"`
 	// Referrer is the page the URL was found on, "" for entry points.
 	Referrer string `json:"referrer"`
+	// Published is the publication time a feed or sitemap announced for
+	// the URL (so a crawler can skip old articles); zero when unknown.
+	Published time.Time `json:"published,omitzero"`
 	// Revisit skips the permanent dedup (crawl_seen), for entry points that
 	// the scheduler re-queues when due. The stream's duplicate window still
 	// drops a second add within FrontierDuplicates.
@@ -641,6 +644,15 @@ func (f *Frontier) shutdown() {
 	held := make([]*partition, 0, len(f.parts))
 	for _, p := range f.parts {
 		held = append(held, p)
+	}
+	// Stop every fetcher at once (each may be in a pull of up to
+	// FetchWait), then release the leases.
+	for _, p := range held {
+		select {
+		case <-p.stop:
+		default:
+			close(p.stop)
+		}
 	}
 	f.mu.Unlock()
 	for _, p := range held {

@@ -63,8 +63,6 @@ var (
 	ErrOptions = errors.New("postgres: invalid options")
 	// ErrClosed is returned by every call on a closed Store.
 	ErrClosed = errors.New("postgres: store closed")
-	// ErrNotFound is wrapped by Get when no record has the id.
-	ErrNotFound = errors.New("postgres: record not found")
 	// ErrSchemaTooNew is wrapped when the database was migrated by a newer
 	// winnow than this one.
 	ErrSchemaTooNew = errors.New("postgres: database schema is newer than this program")
@@ -108,7 +106,7 @@ type Store struct {
 	beforeCommit func()
 }
 
-var _ sink.Sink = (*Store)(nil)
+var _ sink.Store = (*Store)(nil)
 
 // Open validates opts and makes the connection pool. It does not connect:
 // a server that is down makes the calls fail (with ErrTransient), not

@@ -4,12 +4,12 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5"
 
+	"winnow/sink"
 	"winnow/sink/record"
 	"winnow/sink/sinktest"
 )
@@ -58,35 +58,6 @@ func openSchema(t testing.TB, dsn, schema string) *Store {
 	return s
 }
 
-// adapter presents a Store as a sinktest.Store.
-type adapter struct{ *Store }
-
-func (a adapter) WriteBatch(ctx context.Context, recs []*record.Article) (sinktest.BatchResult, error) {
-	r, err := a.Store.WriteBatch(ctx, recs)
-	out := sinktest.BatchResult{Inserted: r.Inserted, Updated: r.Updated, Unchanged: r.Unchanged, Stale: r.Stale}
-	for _, rej := range r.Rejected {
-		out.Rejected = append(out.Rejected, sinktest.Rejection(rej))
-	}
-	return out, err
-}
-
-func (a adapter) Get(ctx context.Context, id string) (*record.Article, error) {
-	rec, err := a.Store.Get(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, errors.Join(err, sinktest.ErrNotFound)
-	}
-	return rec, err
-}
-
-func (a adapter) Search(ctx context.Context, q string, opts sinktest.SearchOptions) ([]sinktest.Hit, error) {
-	hits, err := a.Store.Search(ctx, q, SearchOptions{Limit: opts.Limit, IncludeSpam: opts.IncludeSpam})
-	var out []sinktest.Hit
-	for _, h := range hits {
-		out = append(out, sinktest.Hit{ID: h.ID, Title: h.Title, Snippet: h.Snippet, Score: h.Score})
-	}
-	return out, err
-}
-
 func removalRows(t *testing.T, s *Store, id string) []record.Removal {
 	t.Helper()
 	rows, err := s.Pool().Query(t.Context(), `SELECT text, kind, rule, scope, field, reason
@@ -111,23 +82,23 @@ func removalRows(t *testing.T, s *Store, id string) []record.Removal {
 func TestConformance(t *testing.T) {
 	dsn := testDSN(t)
 	sinktest.Run(t, sinktest.Harness{
-		Open: func(t *testing.T) (sinktest.Store, func(t *testing.T) sinktest.Store) {
+		Open: func(t *testing.T) (sink.Store, func(t *testing.T) sink.Store) {
 			schema := newSchema(t, dsn)
-			return adapter{openSchema(t, dsn, schema)}, func(t *testing.T) sinktest.Store {
-				return adapter{openSchema(t, dsn, schema)}
+			return openSchema(t, dsn, schema), func(t *testing.T) sink.Store {
+				return openSchema(t, dsn, schema)
 			}
 		},
-		Rows: func(t *testing.T, s sinktest.Store, id string) int {
+		Rows: func(t *testing.T, s sink.Store, id string) int {
 			t.Helper()
 			var n int
-			if err := s.(adapter).Pool().QueryRow(t.Context(), `SELECT count(*) FROM articles WHERE id = $1`, id).Scan(&n); err != nil {
+			if err := s.(*Store).Pool().QueryRow(t.Context(), `SELECT count(*) FROM articles WHERE id = $1`, id).Scan(&n); err != nil {
 				t.Fatalf("count rows: %v", err)
 			}
 			return n
 		},
-		Removals: func(t *testing.T, s sinktest.Store, id string) []record.Removal {
+		Removals: func(t *testing.T, s sink.Store, id string) []record.Removal {
 			t.Helper()
-			return removalRows(t, s.(adapter).Store, id)
+			return removalRows(t, s.(*Store), id)
 		},
 	})
 }

@@ -8,12 +8,13 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"winnow/sink"
 	"winnow/sink/internal/bigram"
 	"winnow/sink/record"
 )
 
 // Get returns the stored record with the given id, exactly as written, or
-// an error wrapping ErrNotFound.
+// an error wrapping sink.ErrNotFound.
 func (s *Store) Get(ctx context.Context, id string) (*record.Article, error) {
 	if err := s.acquire(ctx); err != nil {
 		return nil, err
@@ -23,7 +24,7 @@ func (s *Store) Get(ctx context.Context, id string) (*record.Article, error) {
 	var body string
 	err := s.pool.QueryRow(ctx, `SELECT record, body FROM articles WHERE id = $1`, id).Scan(&data, &body)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, fmt.Errorf("%w: %s", ErrNotFound, id)
+		return nil, fmt.Errorf("%w: %s", sink.ErrNotFound, id)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("postgres: get %s: %w", id, classify(err))
@@ -36,39 +37,19 @@ func (s *Store) Get(ctx context.Context, id string) (*record.Article, error) {
 	return &a, nil
 }
 
-// SearchOptions narrow a search. The zero value returns the 20 best
-// non-spam hits.
-type SearchOptions struct {
-	// Limit is the most hits to return; zero means 20.
-	Limit int
-	// IncludeSpam also returns records whose verdict is spam_page
-	// (excluded by default).
-	IncludeSpam bool
-}
-
-// Hit is one search result.
-type Hit struct {
-	ID          string
-	Title       string
-	Source      string
-	PublishedAt string  // as in the record, "" if unknown
-	Snippet     string  // body text around the first match, one line
-	Score       float64 // ts_rank; larger is better
-}
-
 // Search returns the records whose title, subtitle or body contain every
 // term of q, best first. A CJK word of two or more characters must occur
 // as written; a single CJK character or a latin word anywhere. q is
 // matched as given: records are stored in Simplified script, so convert
 // a Traditional query first. A query with no letters, digits or CJK
 // characters returns no hits.
-func (s *Store) Search(ctx context.Context, q string, opts SearchOptions) ([]Hit, error) {
+func (s *Store) Search(ctx context.Context, q string, opts sink.SearchOptions) ([]sink.Hit, error) {
 	if err := s.acquire(ctx); err != nil {
 		return nil, err
 	}
 	defer s.mu.RUnlock()
 	query := bigram.Parse(q)
-	hits := []Hit{}
+	hits := []sink.Hit{}
 	if query.Empty() {
 		return hits, nil
 	}
@@ -88,7 +69,7 @@ func (s *Store) Search(ctx context.Context, q string, opts SearchOptions) ([]Hit
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			h    Hit
+			h    sink.Hit
 			body string
 			rank float32
 		)

@@ -88,7 +88,7 @@ func TestUnavailable(t *testing.T) {
 	if ctx.Err() != nil {
 		t.Errorf("Write waited for the test's deadline instead of failing on the refused connection")
 	}
-	if _, err := s.Search(ctx, "政法", SearchOptions{}); !errors.Is(err, ErrTransient) {
+	if _, err := s.Search(ctx, "政法", sink.SearchOptions{}); !errors.Is(err, ErrTransient) {
 		t.Errorf("Search = %v, want ErrTransient", err)
 	}
 	// An invalid record is still a rejection: it is checked before any
@@ -168,7 +168,7 @@ func TestConnectionLost(t *testing.T) {
 		t.Errorf("Write after the connection broke = %v, want ErrTransient", err)
 	}
 	direct := openSchema(t, dsn, schema)
-	if _, err := direct.Get(t.Context(), sinktest.Article(2).ID); !errors.Is(err, ErrNotFound) {
+	if _, err := direct.Get(t.Context(), sinktest.Article(2).ID); !errors.Is(err, sink.ErrNotFound) {
 		t.Errorf("the failed write left a row: Get = %v", err)
 	}
 	if _, err := direct.Get(t.Context(), sinktest.Article(1).ID); err != nil {

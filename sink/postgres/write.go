@@ -16,24 +16,6 @@ import (
 	"winnow/sink/record"
 )
 
-// BatchResult counts what one WriteBatch did, record by record.
-type BatchResult struct {
-	Inserted  int // new ids
-	Updated   int // a new content hash replaced the stored version
-	Unchanged int // same content hash as stored: nothing written
-	Stale     int // fetched earlier than the stored version: nothing written
-	// Rejected lists the records not written because retrying cannot
-	// help; each Err wraps sink.ErrRejected.
-	Rejected []Rejection
-}
-
-// Rejection is one record a batch refused.
-type Rejection struct {
-	Index int    // position in the batch
-	ID    string // the record's id, "" for a nil record
-	Err   error  // wraps sink.ErrRejected
-}
-
 // articleColumns are the articles columns set from a record, in the order
 // articleArgs returns them; the search vector follows them.
 var articleColumns = []string{
@@ -84,8 +66,8 @@ func (s *Store) Write(ctx context.Context, a *record.Article) error {
 // records are left out and listed in Rejected while the others commit; a
 // non-nil error means nothing was written and the whole batch may be
 // retried. When it returns nil the batch is committed.
-func (s *Store) WriteBatch(ctx context.Context, recs []*record.Article) (BatchResult, error) {
-	var res BatchResult
+func (s *Store) WriteBatch(ctx context.Context, recs []*record.Article) (sink.BatchResult, error) {
+	var res sink.BatchResult
 	valid := make([]*record.Article, 0, len(recs))
 	for i, a := range recs {
 		if err := upsert.Check(a); err != nil {
@@ -93,35 +75,35 @@ func (s *Store) WriteBatch(ctx context.Context, recs []*record.Article) (BatchRe
 			if a != nil {
 				id = a.ID
 			}
-			res.Rejected = append(res.Rejected, Rejection{Index: i, ID: id, Err: err})
+			res.Rejected = append(res.Rejected, sink.Rejection{Index: i, ID: id, Err: err})
 			continue
 		}
 		valid = append(valid, a)
 	}
 	if err := ctx.Err(); err != nil {
-		return BatchResult{}, fmt.Errorf("postgres: write: %w", err)
+		return sink.BatchResult{}, fmt.Errorf("postgres: write: %w", err)
 	}
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
-		return BatchResult{}, ErrClosed
+		return sink.BatchResult{}, ErrClosed
 	}
 	if len(valid) == 0 {
 		return res, nil
 	}
 	if err := s.ensureMigrated(ctx); err != nil {
-		return BatchResult{}, err
+		return sink.BatchResult{}, err
 	}
 	counts, err := s.writeTx(ctx, valid)
 	if err != nil {
-		return BatchResult{}, err
+		return sink.BatchResult{}, err
 	}
 	counts.Rejected = res.Rejected
 	return counts, nil
 }
 
-func (s *Store) writeTx(ctx context.Context, recs []*record.Article) (BatchResult, error) {
-	var res BatchResult
+func (s *Store) writeTx(ctx context.Context, recs []*record.Article) (sink.BatchResult, error) {
+	var res sink.BatchResult
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return res, fmt.Errorf("postgres: begin: %w", classify(err))
@@ -192,7 +174,7 @@ func (s *Store) writeTx(ctx context.Context, recs []*record.Article) (BatchResul
 		a := final[id]
 		args, err := articleArgs(a, storedAt)
 		if err != nil {
-			return BatchResult{}, err
+			return sink.BatchResult{}, err
 		}
 		batch.Queue(upsertSQL, append(args, searchVector(a.Title+"\n"+a.Subtitle, a.Body))...)
 	}
@@ -209,19 +191,19 @@ func (s *Store) writeTx(ctx context.Context, recs []*record.Article) (BatchResul
 			res.Inserted = max(res.Inserted-1, 0)
 		case err != nil:
 			br.Close()
-			return BatchResult{}, fmt.Errorf("postgres: upsert %s: %w", id, classify(err))
+			return sink.BatchResult{}, fmt.Errorf("postgres: upsert %s: %w", id, classify(err))
 		default:
 			written = append(written, id)
 		}
 	}
 	if err := br.Close(); err != nil {
-		return BatchResult{}, fmt.Errorf("postgres: upsert: %w", classify(err))
+		return sink.BatchResult{}, fmt.Errorf("postgres: upsert: %w", classify(err))
 	}
 
 	// Replace the removal rows of what was written.
 	if len(written) > 0 {
 		if _, err := tx.Exec(ctx, `DELETE FROM removals WHERE article_id = ANY($1)`, written); err != nil {
-			return BatchResult{}, fmt.Errorf("postgres: delete removals: %w", classify(err))
+			return sink.BatchResult{}, fmt.Errorf("postgres: delete removals: %w", classify(err))
 		}
 		var rows [][]any
 		for _, id := range written {
@@ -234,7 +216,7 @@ func (s *Store) writeTx(ctx context.Context, recs []*record.Article) (BatchResul
 			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"removals"},
 				[]string{"article_id", "position", "text", "kind", "rule", "scope", "field", "reason", "source", "stored_at"},
 				pgx.CopyFromRows(rows)); err != nil {
-				return BatchResult{}, fmt.Errorf("postgres: copy removals: %w", classify(err))
+				return sink.BatchResult{}, fmt.Errorf("postgres: copy removals: %w", classify(err))
 			}
 		}
 	}
@@ -242,7 +224,7 @@ func (s *Store) writeTx(ctx context.Context, recs []*record.Article) (BatchResul
 		s.beforeCommit()
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return BatchResult{}, fmt.Errorf("postgres: commit: %w", classify(err))
+		return sink.BatchResult{}, fmt.Errorf("postgres: commit: %w", classify(err))
 	}
 	return res, nil
 }

@@ -2,8 +2,8 @@
 // (sink/sqlite, sink/postgres, sink/jsonl) runs from its tests, plus the
 // realistic record fixtures those tests and benchmarks share.
 //
-// A store under test is adapted to [Store]: [sink.Sink] plus a batch
-// write that reports what changed, a read by id, and (optionally) search.
+// A store under test is a [sink.Store]: [sink.Sink] plus a batch write
+// that reports what changed, a read by id, and (optionally) search.
 // [Run] then checks the behaviour the rest of winnow relies on:
 //
 //   - a record reads back exactly as written, removals included;
@@ -19,9 +19,8 @@
 //     queries, excludes spam pages by default;
 //   - records survive Close and reopen.
 //
-// Caveats: the types here mirror the stores' own result types because
-// sink.go, which would be their natural home, is not this package's to
-// change; each store's test file converts in a few lines.
+// Caveats: a store without search (sink/jsonl) sets Harness.NoSearch; the
+// suite then also checks that its Search fails with errors.ErrUnsupported.
 package sinktest
 
 import (
@@ -41,69 +40,21 @@ import (
 	"winnow/sink/record/recordtest"
 )
 
-// ErrNotFound is what an adapted Store's Get wraps when no record has the
-// id.
-var ErrNotFound = errors.New("sinktest: record not found")
-
-// BatchResult counts what one WriteBatch did, record by record.
-type BatchResult struct {
-	Inserted  int // new ids
-	Updated   int // a new content hash replaced the stored record
-	Unchanged int // the stored record has the same content hash: nothing written
-	Stale     int // older than the stored record (earlier fetched_at): nothing written
-	// Rejected lists the records that were not written because retrying
-	// cannot help (Err wraps sink.ErrRejected).
-	Rejected []Rejection
-}
-
-// Rejection is one record a batch refused.
-type Rejection struct {
-	Index int    // position in the batch
-	ID    string // the record's id, "" for a nil record
-	Err   error  // wraps sink.ErrRejected
-}
-
-// SearchOptions narrow a search.
-type SearchOptions struct {
-	Limit       int  // most hits; zero means the store's default
-	IncludeSpam bool // also return spam_page records
-}
-
-// Hit is one search result.
-type Hit struct {
-	ID      string
-	Title   string
-	Snippet string
-	Score   float64 // larger is better
-}
-
-// Store is what the suite drives.
-type Store interface {
-	sink.Sink
-	// WriteBatch writes records in one transaction. Invalid records are
-	// listed in BatchResult.Rejected and the others are written; a non-nil
-	// error means nothing was written.
-	WriteBatch(ctx context.Context, recs []*record.Article) (BatchResult, error)
-	// Get returns the stored record, or an error wrapping ErrNotFound.
-	Get(ctx context.Context, id string) (*record.Article, error)
-	// Search returns hits best first.
-	Search(ctx context.Context, q string, opts SearchOptions) ([]Hit, error)
-}
-
 // Harness tells Run how to make and inspect stores.
 type Harness struct {
 	// Open returns a new, empty store private to t (closing it in
 	// t.Cleanup is the harness's job; Close must be idempotent), and a
 	// function that opens the same storage again after it was closed.
-	Open func(t *testing.T) (s Store, reopen func(t *testing.T) Store)
-	// NoSearch skips the search checks (a store without search).
+	Open func(t *testing.T) (s sink.Store, reopen func(t *testing.T) sink.Store)
+	// NoSearch skips the search checks (a store without search); Search
+	// must then fail with an error wrapping errors.ErrUnsupported.
 	NoSearch bool
 	// Rows, if set, returns how many rows (lines, ...) the storage holds
 	// for id, to prove duplicates are not written.
-	Rows func(t *testing.T, s Store, id string) int
+	Rows func(t *testing.T, s sink.Store, id string) int
 	// Removals, if set, returns the stored removal rows of id in position
 	// order, read from storage directly (not from the record JSON).
-	Removals func(t *testing.T, s Store, id string) []record.Removal
+	Removals func(t *testing.T, s sink.Store, id string) []record.Removal
 }
 
 // Run runs the conformance suite against h.
@@ -121,10 +72,20 @@ func Run(t *testing.T, h Harness) {
 	if !h.NoSearch {
 		t.Run("Search", func(t *testing.T) { testSearch(t, h) })
 		t.Run("SearchAfterUpdate", func(t *testing.T) { testSearchAfterUpdate(t, h) })
+	} else {
+		t.Run("SearchUnsupported", func(t *testing.T) { testSearchUnsupported(t, h) })
 	}
 }
 
-func open(t *testing.T, h Harness) Store {
+// testSearchUnsupported checks that a store without search says so.
+func testSearchUnsupported(t *testing.T, h Harness) {
+	s := open(t, h)
+	if _, err := s.Search(t.Context(), "政法", sink.SearchOptions{}); !errors.Is(err, errors.ErrUnsupported) {
+		t.Errorf("Search = %v, want an error wrapping errors.ErrUnsupported", err)
+	}
+}
+
+func open(t *testing.T, h Harness) sink.Store {
 	t.Helper()
 	s, _ := h.Open(t)
 	return s
@@ -132,7 +93,7 @@ func open(t *testing.T, h Harness) Store {
 
 // write writes recs in one batch, failing t on error, and checks every
 // record against the schema first.
-func write(t *testing.T, s Store, recs ...*record.Article) BatchResult {
+func write(t *testing.T, s sink.Store, recs ...*record.Article) sink.BatchResult {
 	t.Helper()
 	for _, r := range recs {
 		recordtest.Check(t, r)
@@ -146,7 +107,7 @@ func write(t *testing.T, s Store, recs ...*record.Article) BatchResult {
 
 // wantStored fails t unless s holds exactly want under want.ID, in the
 // record and (if the harness can tell) in its removal rows.
-func wantStored(t *testing.T, h Harness, s Store, want *record.Article) {
+func wantStored(t *testing.T, h Harness, s sink.Store, want *record.Article) {
 	t.Helper()
 	got, err := s.Get(t.Context(), want.ID)
 	if err != nil {
@@ -168,19 +129,19 @@ func wantStored(t *testing.T, h Harness, s Store, want *record.Article) {
 	}
 }
 
-func wantNotFound(t *testing.T, s Store, id string) {
+func wantNotFound(t *testing.T, s sink.Store, id string) {
 	t.Helper()
 	got, err := s.Get(t.Context(), id)
-	if !errors.Is(err, ErrNotFound) {
-		t.Errorf("Get(%s) = %v, %v; want an error wrapping ErrNotFound", id, got != nil, err)
+	if !errors.Is(err, sink.ErrNotFound) {
+		t.Errorf("Get(%s) = %v, %v; want an error wrapping sink.ErrNotFound", id, got != nil, err)
 	}
 }
 
-func wantCounts(t *testing.T, got BatchResult, want BatchResult) {
+func wantCounts(t *testing.T, got sink.BatchResult, want sink.BatchResult) {
 	t.Helper()
 	got.Rejected, want.Rejected = nil, nil
 	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("BatchResult (-want +got):\n%s", diff)
+		t.Errorf("sink.BatchResult (-want +got):\n%s", diff)
 	}
 }
 
@@ -199,7 +160,7 @@ func testRoundTrip(t *testing.T, h Harness) {
 	noDates.Hygiene.Verdict = record.VerdictClean
 
 	res := write(t, s, seed, full, spam, noDates)
-	wantCounts(t, res, BatchResult{Inserted: 4})
+	wantCounts(t, res, sink.BatchResult{Inserted: 4})
 	for _, a := range []*record.Article{seed, full, spam, noDates} {
 		wantStored(t, h, s, a)
 	}
@@ -209,8 +170,8 @@ func testRoundTrip(t *testing.T, h Harness) {
 func testIdempotent(t *testing.T, h Harness) {
 	s := open(t, h)
 	a := Article(1)
-	wantCounts(t, write(t, s, a), BatchResult{Inserted: 1})
-	wantCounts(t, write(t, s, Version(a, 0)), BatchResult{Unchanged: 1})
+	wantCounts(t, write(t, s, a), sink.BatchResult{Inserted: 1})
+	wantCounts(t, write(t, s, Version(a, 0)), sink.BatchResult{Unchanged: 1})
 	if err := s.Write(t.Context(), Version(a, 0)); err != nil {
 		t.Fatalf("Write of a duplicate: %v", err)
 	}
@@ -222,16 +183,16 @@ func testUpdate(t *testing.T, h Harness) {
 	a := Article(1)
 	v2 := Version(a, 1) // different hash, later fetch, one removal instead of three
 	v2.Section = "要闻"
-	wantCounts(t, write(t, s, a), BatchResult{Inserted: 1})
-	wantCounts(t, write(t, s, v2), BatchResult{Updated: 1})
+	wantCounts(t, write(t, s, a), sink.BatchResult{Inserted: 1})
+	wantCounts(t, write(t, s, v2), sink.BatchResult{Updated: 1})
 	wantStored(t, h, s, v2)
 
 	// Without fetch times (ad-hoc input) a new hash always wins.
 	b := Article(2)
 	b.FetchedAt = ""
 	b2 := Version(b, 2)
-	wantCounts(t, write(t, s, b), BatchResult{Inserted: 1})
-	wantCounts(t, write(t, s, b2), BatchResult{Updated: 1})
+	wantCounts(t, write(t, s, b), sink.BatchResult{Inserted: 1})
+	wantCounts(t, write(t, s, b2), sink.BatchResult{Updated: 1})
 	wantStored(t, h, s, b2)
 
 	// A re-run of the content path with new rules over the same fetch
@@ -239,26 +200,26 @@ func testUpdate(t *testing.T, h Harness) {
 	c := Article(3)
 	c2 := Version(c, 1)
 	c2.FetchedAt = c.FetchedAt
-	wantCounts(t, write(t, s, c, c2), BatchResult{Inserted: 1, Updated: 1})
+	wantCounts(t, write(t, s, c, c2), sink.BatchResult{Inserted: 1, Updated: 1})
 	wantStored(t, h, s, c2)
 }
 
 func testUnchangedAndStale(t *testing.T, h Harness) {
 	s := open(t, h)
 	a := Article(1)
-	wantCounts(t, write(t, s, a), BatchResult{Inserted: 1})
+	wantCounts(t, write(t, s, a), sink.BatchResult{Inserted: 1})
 
 	// Same hash, other fields different: the stored record is not rewritten.
 	same := Version(a, 0)
 	same.Section = "改过的栏目"
 	same.Hygiene.Removed = same.Hygiene.Removed[:1]
-	wantCounts(t, write(t, s, same), BatchResult{Unchanged: 1})
+	wantCounts(t, write(t, s, same), sink.BatchResult{Unchanged: 1})
 	wantStored(t, h, s, a)
 
 	// A newer version, then a redelivery of the old one.
 	v3 := Version(a, 3)
-	wantCounts(t, write(t, s, v3), BatchResult{Updated: 1})
-	wantCounts(t, write(t, s, a, Version(a, 2)), BatchResult{Stale: 2})
+	wantCounts(t, write(t, s, v3), sink.BatchResult{Updated: 1})
+	wantCounts(t, write(t, s, a, Version(a, 2)), sink.BatchResult{Stale: 2})
 	wantStored(t, h, s, v3)
 }
 
@@ -268,7 +229,7 @@ func testBatch(t *testing.T, h Harness) {
 	for i := range 60 {
 		recs = append(recs, Article(i))
 	}
-	wantCounts(t, write(t, s, recs...), BatchResult{Inserted: 60})
+	wantCounts(t, write(t, s, recs...), sink.BatchResult{Inserted: 60})
 	for _, a := range recs {
 		wantStored(t, h, s, a)
 	}
@@ -276,7 +237,7 @@ func testBatch(t *testing.T, h Harness) {
 	// the same version twice: the newest wins, counted record by record.
 	x := Article(100)
 	res := write(t, s, Version(x, 1), Version(x, 3), Version(x, 2), Version(x, 3), recs[5])
-	wantCounts(t, res, BatchResult{Inserted: 1, Updated: 1, Stale: 1, Unchanged: 2})
+	wantCounts(t, res, sink.BatchResult{Inserted: 1, Updated: 1, Stale: 1, Unchanged: 2})
 	wantStored(t, h, s, Version(x, 3))
 	wantStored(t, h, s, recs[5])
 
@@ -285,7 +246,7 @@ func testBatch(t *testing.T, h Harness) {
 	if err != nil {
 		t.Fatalf("WriteBatch(nil): %v", err)
 	}
-	wantCounts(t, res, BatchResult{})
+	wantCounts(t, res, sink.BatchResult{})
 }
 
 func testRejected(t *testing.T, h Harness) {
@@ -305,7 +266,7 @@ func testRejected(t *testing.T, h Harness) {
 	if err != nil {
 		t.Fatalf("WriteBatch with invalid records returned %v; want the valid ones written and the rest listed", err)
 	}
-	wantCounts(t, res, BatchResult{Inserted: 2})
+	wantCounts(t, res, sink.BatchResult{Inserted: 2})
 	var gotIdx []int
 	for _, r := range res.Rejected {
 		gotIdx = append(gotIdx, r.Index)
@@ -418,10 +379,10 @@ func testReopen(t *testing.T, h Harness) {
 	wantStored(t, h, s, a)
 	wantStored(t, h, s, b)
 	// The store still knows what it holds: a redelivery is a no-op.
-	wantCounts(t, write(t, s, Version(a, 0)), BatchResult{Unchanged: 1})
+	wantCounts(t, write(t, s, Version(a, 0)), sink.BatchResult{Unchanged: 1})
 	wantStored(t, h, s, a)
 	if !h.NoSearch {
-		hits := search(t, s, "政法", SearchOptions{})
+		hits := search(t, s, "政法", sink.SearchOptions{})
 		if got := ids(hits); !slices.Contains(got, a.ID) {
 			t.Errorf("after reopen, search 政法 = %v, want %s among them", got, a.ID)
 		}
@@ -442,7 +403,7 @@ func testClosed(t *testing.T, h Harness) {
 	}
 }
 
-func search(t *testing.T, s Store, q string, opts SearchOptions) []Hit {
+func search(t *testing.T, s sink.Store, q string, opts sink.SearchOptions) []sink.Hit {
 	t.Helper()
 	hits, err := s.Search(t.Context(), q, opts)
 	if err != nil {
@@ -451,7 +412,7 @@ func search(t *testing.T, s Store, q string, opts SearchOptions) []Hit {
 	return hits
 }
 
-func ids(hits []Hit) []string {
+func ids(hits []sink.Hit) []string {
 	out := []string{}
 	for _, h := range hits {
 		out = append(out, h.ID)
@@ -466,7 +427,7 @@ func testSearch(t *testing.T, h Harness) {
 	tests := []struct {
 		name    string
 		q       string
-		opts    SearchOptions
+		opts    sink.SearchOptions
 		want    []string // ids in rank order
 		ordered bool     // the order of want matters
 	}{
@@ -478,7 +439,7 @@ func testSearch(t *testing.T, h Harness) {
 		{name: "one character", q: "法",
 			want: []string{c.seed.ID, c.lawEnforcement.ID, c.onceInBody.ID}},
 		{name: "one character only at the end of a run", q: "闻", want: []string{c.seed.ID}},
-		{name: "one character, limit", q: "法", opts: SearchOptions{Limit: 1}, want: nil},
+		{name: "one character, limit", q: "法", opts: sink.SearchOptions{Limit: 1}, want: nil},
 		{name: "two terms are ANDed", q: "政法 梧州", want: []string{c.seed.ID}},
 		{name: "latin word, case-folded", q: "app", want: []string{c.tech.ID}},
 		{name: "full-width digits and letters", q: "５Ｇ", want: []string{c.tech.ID}},
@@ -486,7 +447,7 @@ func testSearch(t *testing.T, h Harness) {
 		{name: "nothing matches", q: "量子计算", want: []string{}},
 		{name: "no searchable characters", q: "，。！ ", want: []string{}},
 		{name: "query syntax is text", q: `"政法" OR NEAR(*)`, want: []string{}},
-		{name: "spam pages included on request", q: "政法", opts: SearchOptions{IncludeSpam: true},
+		{name: "spam pages included on request", q: "政法", opts: sink.SearchOptions{IncludeSpam: true},
 			want: []string{c.seed.ID, c.spam.ID, c.onceInBody.ID}},
 	}
 	for _, tt := range tests {
@@ -510,7 +471,7 @@ func testSearch(t *testing.T, h Harness) {
 	}
 
 	t.Run("hit fields", func(t *testing.T) {
-		hits := search(t, s, "政法", SearchOptions{})
+		hits := search(t, s, "政法", sink.SearchOptions{})
 		if len(hits) == 0 {
 			t.Fatal("no hits for 政法")
 		}
@@ -538,19 +499,19 @@ func testSearchAfterUpdate(t *testing.T, h Harness) {
 	b.Body = "新闻：大桥正式通车。"
 	b.ContentHash = record.NewContentHash(b.Title, b.Body)
 	write(t, s, a)
-	if got := ids(search(t, s, "蓄水", SearchOptions{})); !slices.Equal(got, []string{a.ID}) {
+	if got := ids(search(t, s, "蓄水", sink.SearchOptions{})); !slices.Equal(got, []string{a.ID}) {
 		t.Fatalf("before update, search 蓄水 = %v, want [%s]", got, a.ID)
 	}
-	wantCounts(t, write(t, s, b), BatchResult{Updated: 1})
-	if got := ids(search(t, s, "蓄水", SearchOptions{})); len(got) != 0 {
+	wantCounts(t, write(t, s, b), sink.BatchResult{Updated: 1})
+	if got := ids(search(t, s, "蓄水", sink.SearchOptions{})); len(got) != 0 {
 		t.Errorf("after update, search for the old text 蓄水 = %v, want none", got)
 	}
-	if got := ids(search(t, s, "通车", SearchOptions{})); !slices.Equal(got, []string{a.ID}) {
+	if got := ids(search(t, s, "通车", sink.SearchOptions{})); !slices.Equal(got, []string{a.ID}) {
 		t.Errorf("after update, search 通车 = %v, want [%s]", got, a.ID)
 	}
 	// A stale redelivery must not bring the old text back into the index.
-	wantCounts(t, write(t, s, a), BatchResult{Stale: 1})
-	if got := ids(search(t, s, "蓄水", SearchOptions{})); len(got) != 0 {
+	wantCounts(t, write(t, s, a), sink.BatchResult{Stale: 1})
+	if got := ids(search(t, s, "蓄水", sink.SearchOptions{})); len(got) != 0 {
 		t.Errorf("after a stale redelivery, search 蓄水 = %v, want none", got)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"winnow/sink"
 	"winnow/sink/record"
 	"winnow/sink/sinktest"
 )
@@ -80,7 +81,7 @@ func BenchmarkSQLiteSearch(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		hits, err := s.Search(b.Context(), "政法", SearchOptions{})
+		hits, err := s.Search(b.Context(), "政法", sink.SearchOptions{})
 		if err != nil {
 			b.Fatal(err)
 		}

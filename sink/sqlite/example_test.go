@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"winnow/sink"
 	"winnow/sink/record"
 	"winnow/sink/sinktest"
 	"winnow/sink/sqlite"
@@ -33,7 +34,7 @@ func Example() {
 	}
 	fmt.Println("inserted", res.Inserted, "unchanged", res.Unchanged)
 
-	hits, err := s.Search(ctx, "政法", sqlite.SearchOptions{})
+	hits, err := s.Search(ctx, "政法", sink.SearchOptions{})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -16,6 +16,8 @@ import (
 // into articles_fts a few at a time; Search first indexes whatever was
 // queued when it was called, so it always sees every completed write. A
 // crash loses nothing: the queue is a table, and Open wakes the indexer.
+// With Options.IndexIdle the indexer also yields to writes: it waits for
+// a pause in the writes (or a long queue), so bursts commit at full speed.
 
 const (
 	indexBatchDocs  = 64      // most articles per indexing transaction
@@ -41,6 +43,9 @@ func (s *Store) runIndexer(ctx context.Context) {
 		case <-s.wake:
 		}
 		for {
+			if !s.yieldToWrites(ctx) {
+				return
+			}
 			n, err := s.indexBatch(ctx, -1)
 			if ctx.Err() != nil {
 				return
@@ -59,6 +64,36 @@ func (s *Store) runIndexer(ctx context.Context) {
 			if n == 0 {
 				break
 			}
+		}
+	}
+}
+
+// yieldToWrites waits, with Options.IndexIdle, until no write has
+// committed for IndexIdle or the queue holds IndexBacklog articles. It
+// reports false when ctx ended.
+func (s *Store) yieldToWrites(ctx context.Context) bool {
+	if s.indexIdle <= 0 {
+		return ctx.Err() == nil
+	}
+	for {
+		quiet := time.Duration(time.Now().UnixNano()-s.lastWrite.Load()) - s.indexIdle
+		if quiet >= 0 {
+			return ctx.Err() == nil
+		}
+		var queued int64
+		if err := s.r.QueryRowContext(ctx, `SELECT coalesce(max(seq) - min(seq) + 1, 0) FROM search_pending`).Scan(&queued); err == nil && queued >= s.backlog {
+			return true
+		}
+		// Wait for the pause, or for the next write (which may bring the
+		// queue to the backlog limit).
+		t := time.NewTimer(-quiet)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return false
+		case <-t.C:
+		case <-s.wake:
+			t.Stop()
 		}
 	}
 }

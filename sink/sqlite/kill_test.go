@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"winnow/sink"
 	"winnow/sink/record"
 	"winnow/sink/sinktest"
 )
@@ -174,7 +175,7 @@ func checkConsistent(t *testing.T, path string, probeWrite bool) int {
 		}
 	}
 	// And the store still works.
-	if _, err := s.Search(t.Context(), "城市", SearchOptions{}); err != nil {
+	if _, err := s.Search(t.Context(), "城市", sink.SearchOptions{}); err != nil {
 		t.Errorf("Search after the kill: %v", err)
 	}
 	if probeWrite {

@@ -27,6 +27,8 @@
 // writes: a write queues the article in the same transaction, a
 // goroutine owned by the Store indexes the queue, and Search first
 // indexes whatever is still queued, so it sees every completed write.
+// With Options.IndexIdle the indexer also waits for a pause in the writes
+// (or a long queue), so a burst from the bus commits at full speed.
 //
 // Caveats: one process should write a database file at a time (several
 // are safe, through SQLite's locking and the busy timeout, but they take
@@ -45,6 +47,7 @@ import (
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	msqlite "modernc.org/sqlite"
@@ -59,8 +62,6 @@ var (
 	ErrOptions = errors.New("sqlite: invalid options")
 	// ErrClosed is returned by every call on a closed Store.
 	ErrClosed = errors.New("sqlite: store closed")
-	// ErrNotFound is wrapped by Get when no record has the id.
-	ErrNotFound = errors.New("sqlite: record not found")
 	// ErrSchemaTooNew is wrapped by Open when the database was migrated
 	// by a newer winnow than this one.
 	ErrSchemaTooNew = errors.New("sqlite: database schema is newer than this program")
@@ -84,6 +85,19 @@ type Options struct {
 	// ReadConns is the size of the read pool (Get, Search, DB); zero
 	// means 4.
 	ReadConns int
+	// IndexIdle makes the search indexer yield to writes: it indexes
+	// only once no write has committed for this long, unless IndexBacklog
+	// articles are queued. Indexing a long article costs several times
+	// its write, so a burst of writes commits at full speed and is
+	// indexed after; Search still indexes everything queued before it
+	// answers, so it sees every completed write. Zero: the indexer runs
+	// beside the writes.
+	IndexIdle time.Duration
+	// IndexBacklog is how many queued articles make the indexer run even
+	// while writes go on, bounding the backlog a Search may have to index
+	// (and making a sustained write load wait for indexing); zero means
+	// 20,000. Only used with IndexIdle.
+	IndexBacklog int
 }
 
 // Store is an open SQLite store. It is safe for concurrent use; writes
@@ -99,13 +113,16 @@ type Store struct {
 	wake        chan struct{} // buffered 1: the indexer has work
 	stopIndexer context.CancelFunc
 	indexerDone chan struct{} // closed when the indexer has returned
+	indexIdle   time.Duration // see Options.IndexIdle
+	backlog     int64         // see Options.IndexBacklog
+	lastWrite   atomic.Int64  // UnixNano of the last write commit
 
 	// beforeCommit, if set (by tests in this package), runs inside each
 	// write transaction just before COMMIT.
 	beforeCommit func()
 }
 
-var _ sink.Sink = (*Store)(nil)
+var _ sink.Store = (*Store)(nil)
 
 // Open opens (creating if needed) the database at opts.Path, applies
 // pending migrations and prepares the write statements.
@@ -116,8 +133,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if strings.ContainsAny(opts.Path, "?#") {
 		return nil, fmt.Errorf("%w: Path %q contains ? or #", ErrOptions, opts.Path)
 	}
-	if opts.BusyTimeout < 0 || opts.ReadConns < 0 {
-		return nil, fmt.Errorf("%w: negative BusyTimeout or ReadConns", ErrOptions)
+	if opts.BusyTimeout < 0 || opts.ReadConns < 0 || opts.IndexIdle < 0 || opts.IndexBacklog < 0 {
+		return nil, fmt.Errorf("%w: negative BusyTimeout, ReadConns, IndexIdle or IndexBacklog", ErrOptions)
+	}
+	if opts.IndexBacklog == 0 {
+		opts.IndexBacklog = 20000
 	}
 	if opts.BusyTimeout == 0 {
 		opts.BusyTimeout = 10 * time.Second
@@ -138,7 +158,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	w.SetMaxIdleConns(1)
 	w.SetConnMaxIdleTime(0)
 	w.SetConnMaxLifetime(0)
-	s := &Store{w: w, log: log}
+	s := &Store{w: w, log: log, indexIdle: opts.IndexIdle, backlog: int64(opts.IndexBacklog)}
 	if err := s.migrate(ctx); err != nil {
 		w.Close()
 		return nil, err

@@ -1,43 +1,13 @@
 package sqlite
 
 import (
-	"context"
-	"errors"
 	"path/filepath"
 	"testing"
 
+	"winnow/sink"
 	"winnow/sink/record"
 	"winnow/sink/sinktest"
 )
-
-// adapter presents a Store as a sinktest.Store.
-type adapter struct{ *Store }
-
-func (a adapter) WriteBatch(ctx context.Context, recs []*record.Article) (sinktest.BatchResult, error) {
-	r, err := a.Store.WriteBatch(ctx, recs)
-	out := sinktest.BatchResult{Inserted: r.Inserted, Updated: r.Updated, Unchanged: r.Unchanged, Stale: r.Stale}
-	for _, rej := range r.Rejected {
-		out.Rejected = append(out.Rejected, sinktest.Rejection(rej))
-	}
-	return out, err
-}
-
-func (a adapter) Get(ctx context.Context, id string) (*record.Article, error) {
-	rec, err := a.Store.Get(ctx, id)
-	if errors.Is(err, ErrNotFound) {
-		return nil, errors.Join(err, sinktest.ErrNotFound)
-	}
-	return rec, err
-}
-
-func (a adapter) Search(ctx context.Context, q string, opts sinktest.SearchOptions) ([]sinktest.Hit, error) {
-	hits, err := a.Store.Search(ctx, q, SearchOptions{Limit: opts.Limit, IncludeSpam: opts.IncludeSpam})
-	var out []sinktest.Hit
-	for _, h := range hits {
-		out = append(out, sinktest.Hit{ID: h.ID, Title: h.Title, Snippet: h.Snippet, Score: h.Score})
-	}
-	return out, err
-}
 
 // openAt opens the store at path, closed when t ends.
 func openAt(t *testing.T, path string) *Store {
@@ -56,21 +26,21 @@ func openAt(t *testing.T, path string) *Store {
 
 func harness() sinktest.Harness {
 	return sinktest.Harness{
-		Open: func(t *testing.T) (sinktest.Store, func(t *testing.T) sinktest.Store) {
+		Open: func(t *testing.T) (sink.Store, func(t *testing.T) sink.Store) {
 			path := filepath.Join(t.TempDir(), "winnow.db")
-			return adapter{openAt(t, path)}, func(t *testing.T) sinktest.Store { return adapter{openAt(t, path)} }
+			return openAt(t, path), func(t *testing.T) sink.Store { return openAt(t, path) }
 		},
-		Rows: func(t *testing.T, s sinktest.Store, id string) int {
+		Rows: func(t *testing.T, s sink.Store, id string) int {
 			t.Helper()
 			var n int
-			if err := s.(adapter).DB().QueryRowContext(t.Context(), `SELECT count(*) FROM articles WHERE id = ?`, id).Scan(&n); err != nil {
+			if err := s.(*Store).DB().QueryRowContext(t.Context(), `SELECT count(*) FROM articles WHERE id = ?`, id).Scan(&n); err != nil {
 				t.Fatalf("count rows: %v", err)
 			}
 			return n
 		},
-		Removals: func(t *testing.T, s sinktest.Store, id string) []record.Removal {
+		Removals: func(t *testing.T, s sink.Store, id string) []record.Removal {
 			t.Helper()
-			return removalRows(t, s.(adapter).Store, id)
+			return removalRows(t, s.(*Store), id)
 		},
 	}
 }

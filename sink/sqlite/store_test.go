@@ -234,7 +234,7 @@ func TestSearchQueueSurvivesRestart(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	hits, err := s.Search(t.Context(), "政法", SearchOptions{})
+	hits, err := s.Search(t.Context(), "政法", sink.SearchOptions{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +249,7 @@ func TestClosedCalls(t *testing.T) {
 	if _, err := s.Get(t.Context(), "x"); !errors.Is(err, ErrClosed) {
 		t.Errorf("Get after Close = %v, want ErrClosed", err)
 	}
-	if _, err := s.Search(context.Background(), "政法", SearchOptions{}); !errors.Is(err, ErrClosed) {
+	if _, err := s.Search(context.Background(), "政法", sink.SearchOptions{}); !errors.Is(err, ErrClosed) {
 		t.Errorf("Search after Close = %v, want ErrClosed", err)
 	}
 	if _, err := s.WriteBatch(t.Context(), []*record.Article{sinktest.Article(1)}); !errors.Is(err, ErrClosed) {

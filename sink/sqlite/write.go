@@ -14,24 +14,6 @@ import (
 	"winnow/sink/record"
 )
 
-// BatchResult counts what one WriteBatch did, record by record.
-type BatchResult struct {
-	Inserted  int // new ids
-	Updated   int // a new content hash replaced the stored version
-	Unchanged int // same content hash as stored: nothing written
-	Stale     int // fetched earlier than the stored version: nothing written
-	// Rejected lists the records not written because retrying cannot
-	// help; each Err wraps sink.ErrRejected.
-	Rejected []Rejection
-}
-
-// Rejection is one record a batch refused.
-type Rejection struct {
-	Index int    // position in the batch
-	ID    string // the record's id, "" for a nil record
-	Err   error  // wraps sink.ErrRejected
-}
-
 // articleColumns are the articles columns in the order articleArgs
 // returns their values.
 var articleColumns = []string{
@@ -105,8 +87,8 @@ func (s *Store) Write(ctx context.Context, a *record.Article) error {
 // means nothing was written and the whole batch may be retried (an error
 // wrapping ErrTransient is worth retrying after a delay). When it
 // returns nil the batch is durable (fsynced).
-func (s *Store) WriteBatch(ctx context.Context, recs []*record.Article) (BatchResult, error) {
-	var res BatchResult
+func (s *Store) WriteBatch(ctx context.Context, recs []*record.Article) (sink.BatchResult, error) {
+	var res sink.BatchResult
 	valid := make([]*record.Article, 0, len(recs))
 	for i, a := range recs {
 		if err := upsert.Check(a); err != nil {
@@ -114,31 +96,31 @@ func (s *Store) WriteBatch(ctx context.Context, recs []*record.Article) (BatchRe
 			if a != nil {
 				id = a.ID
 			}
-			res.Rejected = append(res.Rejected, Rejection{Index: i, ID: id, Err: err})
+			res.Rejected = append(res.Rejected, sink.Rejection{Index: i, ID: id, Err: err})
 			continue
 		}
 		valid = append(valid, a)
 	}
 	if err := s.acquire(); err != nil {
-		return BatchResult{}, err
+		return sink.BatchResult{}, err
 	}
 	defer s.mu.RUnlock()
 	if len(valid) == 0 {
 		return res, nil
 	}
 	if err := ctx.Err(); err != nil {
-		return BatchResult{}, fmt.Errorf("sqlite: write: %w", err)
+		return sink.BatchResult{}, fmt.Errorf("sqlite: write: %w", err)
 	}
 	counts, err := s.writeTx(ctx, valid)
 	if err != nil {
-		return BatchResult{}, err
+		return sink.BatchResult{}, err
 	}
 	counts.Rejected = res.Rejected
 	return counts, nil
 }
 
-func (s *Store) writeTx(ctx context.Context, recs []*record.Article) (BatchResult, error) {
-	var res BatchResult
+func (s *Store) writeTx(ctx context.Context, recs []*record.Article) (sink.BatchResult, error) {
+	var res sink.BatchResult
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {
 		return res, fmt.Errorf("sqlite: begin: %w", classify(err))
@@ -164,7 +146,7 @@ func (s *Store) writeTx(ctx context.Context, recs []*record.Article) (BatchResul
 		switch err := st.current.QueryRowContext(ctx, a.ID).Scan(&rowid, &cur.ContentHash, &cur.FetchedAt); {
 		case errors.Is(err, sql.ErrNoRows):
 		case err != nil:
-			return BatchResult{}, fmt.Errorf("sqlite: read %s: %w", a.ID, classify(err))
+			return sink.BatchResult{}, fmt.Errorf("sqlite: read %s: %w", a.ID, classify(err))
 		default:
 			prev = &cur
 		}
@@ -179,44 +161,44 @@ func (s *Store) writeTx(ctx context.Context, recs []*record.Article) (BatchResul
 		}
 		args, err := articleArgs(a, storedAt)
 		if err != nil {
-			return BatchResult{}, err
+			return sink.BatchResult{}, err
 		}
 		if action == upsert.Insert {
 			r, err := st.insert.ExecContext(ctx, args...)
 			if err != nil {
-				return BatchResult{}, fmt.Errorf("sqlite: insert %s: %w", a.ID, classify(err))
+				return sink.BatchResult{}, fmt.Errorf("sqlite: insert %s: %w", a.ID, classify(err))
 			}
 			if rowid, err = r.LastInsertId(); err != nil {
-				return BatchResult{}, fmt.Errorf("sqlite: insert %s: %w", a.ID, err)
+				return sink.BatchResult{}, fmt.Errorf("sqlite: insert %s: %w", a.ID, err)
 			}
 			res.Inserted++
 		} else {
 			if _, err := st.update.ExecContext(ctx, append(args[1:], a.ID)...); err != nil {
-				return BatchResult{}, fmt.Errorf("sqlite: update %s: %w", a.ID, classify(err))
+				return sink.BatchResult{}, fmt.Errorf("sqlite: update %s: %w", a.ID, classify(err))
 			}
 			// The old version leaves the search index now: either it is
 			// still queued (drop it from the queue) or it is indexed.
 			r, err := st.unqueue.ExecContext(ctx, rowid)
 			if err != nil {
-				return BatchResult{}, fmt.Errorf("sqlite: unqueue %s: %w", a.ID, classify(err))
+				return sink.BatchResult{}, fmt.Errorf("sqlite: unqueue %s: %w", a.ID, classify(err))
 			}
 			if n, err := r.RowsAffected(); err == nil && n == 0 {
 				if _, err := st.deleteFTS.ExecContext(ctx, rowid); err != nil {
-					return BatchResult{}, fmt.Errorf("sqlite: unindex %s: %w", a.ID, classify(err))
+					return sink.BatchResult{}, fmt.Errorf("sqlite: unindex %s: %w", a.ID, classify(err))
 				}
 			}
 			if _, err := st.deleteRemovals.ExecContext(ctx, a.ID); err != nil {
-				return BatchResult{}, fmt.Errorf("sqlite: delete removals of %s: %w", a.ID, classify(err))
+				return sink.BatchResult{}, fmt.Errorf("sqlite: delete removals of %s: %w", a.ID, classify(err))
 			}
 			res.Updated++
 		}
 		if _, err := st.enqueue.ExecContext(ctx, rowid); err != nil {
-			return BatchResult{}, fmt.Errorf("sqlite: queue %s for search: %w", a.ID, classify(err))
+			return sink.BatchResult{}, fmt.Errorf("sqlite: queue %s for search: %w", a.ID, classify(err))
 		}
 		for i, r := range a.Hygiene.Removed {
 			if _, err := st.insertRemoval.ExecContext(ctx, a.ID, i, r.Text, r.Kind, r.Rule, r.Scope,
 				r.Field, r.Reason, a.Source, storedAt); err != nil {
-				return BatchResult{}, fmt.Errorf("sqlite: removal %d of %s: %w", i, a.ID, classify(err))
+				return sink.BatchResult{}, fmt.Errorf("sqlite: removal %d of %s: %w", i, a.ID, classify(err))
 			}
 		}
 	}
@@ -224,9 +206,10 @@ func (s *Store) writeTx(ctx context.Context, recs []*record.Article) (BatchResul
 		s.beforeCommit()
 	}
 	if err := tx.Commit(); err != nil {
-		return BatchResult{}, fmt.Errorf("sqlite: commit: %w", classify(err))
+		return sink.BatchResult{}, fmt.Errorf("sqlite: commit: %w", classify(err))
 	}
 	if res.Inserted+res.Updated > 0 {
+		s.lastWrite.Store(time.Now().UnixNano())
 		s.wakeIndexer()
 	}
 	return res, nil

@@ -1,0 +1,102 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"text/tabwriter"
+
+	"winnow/sink/natsbus"
+)
+
+// runAdmin dispatches `winnow admin SUBCOMMAND`.
+func runAdmin(ctx context.Context, std stdio, args []string) error {
+	if len(args) == 0 {
+		return usagef("admin needs a subcommand: init")
+	}
+	switch args[0] {
+	case "init":
+		return runAdminInit(ctx, std, args[1:])
+	case "-h", "--help", "-help":
+		fmt.Fprintln(std.err, "usage: winnow admin init [--replicas N] [--sink-durables a,b] [--nats-url URL …]")
+		return nil
+	}
+	return usagef("unknown admin subcommand %q", args[0])
+}
+
+// runAdminInit creates or updates the bus topology on an external server
+// (the admin role's job): every stream and key-value bucket, the frontier
+// partition consumers, the DLQ forwarder's consumer and the storage
+// consumers named by --sink-durables, so least-privilege roles can bind
+// to them (--require-precreated). It is idempotent: a second run reports
+// everything unchanged.
+func runAdminInit(ctx context.Context, std stdio, args []string) error {
+	const usage = "[--replicas N] [--sink-durables a,b] [--json] [--nats-url URL …]"
+	fs, _ := flagSet(std, "admin init", usage)
+	var bf busFlags
+	bf.register(fs)
+	replicas := fs.Int("replicas", 1, "replicas of every stream and bucket (3 in a cluster)")
+	durables := fs.String("sink-durables", "", "storage or downstream consumers of ARTICLES to pre-create, comma-separated")
+	var cf consumerFlags
+	cf.register(fs, "")
+	asJSON := fs.Bool("json", false, "print the changes as JSON")
+	level := logLevelFlag(fs)
+	setUsage(fs, "admin init", usage)
+	if err := parseFlagsEnv(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	if *replicas < 1 || *replicas > 5 {
+		return usagef("--replicas must be in 1..5")
+	}
+	cfg, err := bf.config()
+	if err != nil {
+		return err
+	}
+	cfg.Replicas = *replicas
+	log := newLogger(std.err, *level).With("role", "admin")
+	conn, err := bf.connect(ctx, "admin", log)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	js := conn.JetStream()
+	changes, err := natsbus.EnsureStreams(ctx, js, cfg)
+	if err != nil {
+		return err
+	}
+	for _, d := range splitList(*durables) {
+		cf.durable = d
+		cc, err := cf.config(cfg, log)
+		if err != nil {
+			return err
+		}
+		action, err := natsbus.EnsureConsumer(ctx, js, cc)
+		if err != nil {
+			return err
+		}
+		changes = append(changes, natsbus.Change{Kind: "consumer", Name: cc.Stream + "/" + d, Action: action})
+	}
+	if *asJSON {
+		out := make([]map[string]string, len(changes))
+		for i, c := range changes {
+			out[i] = map[string]string{"kind": c.Kind, "name": c.Name, "action": c.Action}
+		}
+		enc := json.NewEncoder(std.out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		tw := tabwriter.NewWriter(std.out, 0, 4, 2, ' ', 0)
+		for _, c := range changes {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", c.Kind, c.Name, c.Action)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+	return conn.Close()
+}

@@ -1,0 +1,46 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"winnow/sink/natsbus"
+)
+
+// runDLQForwarder runs the DLQ forwarder against an external server: it
+// copies messages that ran out of deliveries (MAX_DELIVERIES and
+// MSG_TERMINATED advisories) to dlq.<stream>.<consumer> with the reason.
+// `winnow run` runs one itself.
+func runDLQForwarder(ctx context.Context, std stdio, args []string) error {
+	const usage = "[--nats-url URL …] [--durable NAME]"
+	fs, _ := flagSet(std, "dlq-forwarder", usage)
+	var bf busFlags
+	bf.register(fs)
+	durable := fs.String("durable", natsbus.ConsumerDLQForwarder, "the forwarder's durable consumer on the advisories stream")
+	precreated := fs.Bool("require-precreated", false, "bind to a consumer `winnow admin init` created, never create one")
+	level := logLevelFlag(fs)
+	setUsage(fs, "dlq-forwarder", usage)
+	if err := parseFlagsEnv(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	cfg, err := bf.config()
+	if err != nil {
+		return err
+	}
+	log := newLogger(std.err, *level).With("role", "dlq-forwarder")
+	conn, err := bf.connect(ctx, "dlq-forwarder", log)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	fmt.Fprintln(std.err, "winnow dlq-forwarder: forwarding dead letters")
+	if err := natsbus.ForwardDeadLetters(ctx, conn.JetStream(), natsbus.ForwarderOptions{
+		Config: cfg, Durable: *durable, RequirePrecreated: *precreated, Logger: log,
+	}); err != nil {
+		return err
+	}
+	return conn.Close()
+}
