@@ -12,93 +12,247 @@ import (
 // lineInfo is one line (a title candidate, a paragraph or a segment)
 // prepared for the rules.
 type lineInfo struct {
-	text  string // original, valid UTF-8
-	fold  folded
-	fstr  string  // the folded runes as a string
-	fbyte []int32 // rune index -> byte offset in fstr (len(runes)+1 entries)
-	comp  compactText
-	hits  []hit // vocabulary hits after guards and containment
-	heads []hit // brand heads after guards (before containment)
-	terms map[string][]string
+	text     string // original, valid UTF-8
+	fold     folded
+	fstr     string  // the folded runes as a string
+	fbytes   []int32 // rune index -> byte offset in fstr (len(runes)+1 entries), built on first use
+	comp     compactText
+	hits     []hit      // vocabulary hits after guards and containment
+	heads    []hit      // brand heads after guards (before containment)
+	terms    *termIndex // where termList holds each category's terms (nil: no hits)
+	termList []string   // the distinct terms of every category, by category
+	mask     uint64     // categories with at least one term
+	// rawMask: categories of every hit before guards and containment
+	// (all bits when the hits were cut at maxHits).
+	rawMask uint64
 
 	trad, simp int // Traditional-only and Simplified-only characters (original text)
 	han        int // Han characters
+	rare       int // Han characters outside GB2312 level 1 (comp.isCommon)
 	prose      bool
 	news       []string // news-context words present
 	decorated  int      // emoji and pictographs
 	nonSpace   int
 	digits     int // ASCII digits
 	latin      int // ASCII letters
+	upper      int // upper-case ASCII letters (none after folding, unless Simplify makes them)
+
+	// Characters of fstr, noted in the same pass: asciiSet has bit b for
+	// every ASCII byte b, breadSep a breadcrumb separator (> › » → ＞),
+	// fullStop 。, wideColon ：, openQuote “ 「 『.
+	asciiSet                                 [2]uint64
+	breadSep, fullStop, wideColon, openQuote bool
 
 	urlsDone bool
 	urlList  []string
+
+	citedDone bool
+	cited     map[string]bool
+
+	trimmed  string // strings.TrimSpace(fstr), once trimDone
+	trimDone bool
+	nTrimmed int // runes of strings.TrimSpace(text); -1 until counted
 
 	explain bool // build evidence text (only for lines being removed)
 }
 
 // analyze folds a line and finds its vocabulary.
-func (c *Cleaner) analyze(text string) *lineInfo {
-	li := &lineInfo{text: text}
-	li.fold = foldText(text)
-	li.trad, li.simp = c.scripts.Count(text)
-	if li.trad > 0 {
-		simplifyFolded(&li.fold, c.simplify)
+func (c *Cleaner) analyze(text string) *lineInfo { return c.analyzeIn(nil, text) }
+
+// analyzeIn is analyze with the line's arrays taken from sc (nil: the
+// heap). A line is read three times: folding (which also counts its
+// script and spells the folded string), one pass over the folded runes
+// for the counts, the character flags and the compact text, and the
+// automaton over the compact text; every rule then works from what these
+// passes noted.
+func (c *Cleaner) analyzeIn(sc *scratch, text string) *lineInfo {
+	li := &sc.infoSlab().take(1)[0]
+	li.text = text
+	li.nTrimmed = -1
+	li.fold = c.foldLine(sc, text)
+	li.trad, li.simp = li.fold.trad, li.fold.simp
+	li.fstr = li.fold.str
+	if li.trad > 0 && simplifyFolded(&li.fold, c.simplify) {
+		li.fold.same = false
+		var b strings.Builder
+		b.Grow(len(text))
+		for _, r := range li.fold.runes {
+			b.WriteRune(r)
+		}
+		li.fstr = b.String()
 	}
-	var b strings.Builder
-	b.Grow(len(text))
-	li.fbyte = make([]int32, 0, len(li.fold.runes)+1)
+	// counts and the compact text (compactOf) in one pass
 	sentence := false
-	for _, r := range li.fold.runes {
-		li.fbyte = append(li.fbyte, int32(b.Len()))
-		b.WriteRune(r)
-		switch {
-		case isHan(r):
-			li.han++
-		case r == ',' || r == '。' || r == '!' || r == '?' || r == ';' || r == '，':
-			sentence = true
-		case r >= 0x2600 && r <= 0x27BF || r >= 0x1F000 && r <= 0x1FAFF:
-			li.decorated++
-		}
-		if !unicode.IsSpace(r) {
-			li.nonSpace++
-		}
-		if r >= '0' && r <= '9' {
-			li.digits++
-		} else if r >= 'a' && r <= 'z' {
-			li.latin++
-		}
+	n := len(li.fold.runes)
+	cp := compactText{
+		runes: sc.runeSlab().take(n)[:0],
+		idx:   sc.i32Slab().take(n)[:0],
+		gap:   sc.boolSlab().take(n)[:0],
 	}
-	li.fbyte = append(li.fbyte, int32(b.Len()))
-	li.fstr = b.String()
-	li.comp = compactOf(li.fold)
-	li.hits, li.heads = c.resolveHits(c.comp.m.find(li.comp, maxHits))
-	// prose: a sentence of some length that is not mostly spam vocabulary
-	covered := make([]bool, len(li.comp.runes))
-	for _, h := range li.hits {
-		if c.scored(h) {
-			for k := h.start; k < h.end; k++ {
-				covered[k] = true
+	gap := false
+	tab := c.comp.runes
+	for i, r := range li.fold.runes {
+		var keep bool
+		if r < 0x80 {
+			li.asciiSet[r>>6] |= 1 << (r & 63)
+			if r == '>' {
+				li.breadSep = true
 			}
+			keep = keepASCII(r)
+			switch {
+			case r >= '0' && r <= '9':
+				li.digits++
+			case r >= 'a' && r <= 'z':
+				li.latin++
+			case r >= 'A' && r <= 'Z':
+				li.upper++
+			case r == ',' || r == '!' || r == '?' || r == ';':
+				sentence = true
+			}
+			if r != ' ' && (r < '\t' || r > '\r') {
+				li.nonSpace++
+			}
+		} else if r >= 0x4E00 && r <= 0x9FFF || r >= 0x3400 && r <= 0x4DBF {
+			// Han (isHan; keepCompact, not a space)
+			keep = true
+			li.han++
+			li.nonSpace++
+			if tab.bmp[r]&sCommon == 0 {
+				li.rare++
+			}
+		} else {
+			fl := tab.of(r)
+			keep = fl&fKeep != 0
+			switch {
+			case fl&fHan != 0:
+				li.han++
+				if fl&fCommon == 0 {
+					li.rare++
+				}
+			case r == '。' || r == '，':
+				sentence = true
+				li.fullStop = li.fullStop || r == '。'
+			case r >= 0x2600 && r <= 0x27BF || r >= 0x1F000 && r <= 0x1FAFF:
+				li.decorated++
+			case r == '›' || r == '»' || r == '→' || r == '＞':
+				li.breadSep = true
+			case r == '：':
+				li.wideColon = true
+			case r == '“' || r == '「' || r == '『':
+				li.openQuote = true
+			}
+			if fl&fSpace == 0 {
+				li.nonSpace++
+			}
+		}
+		if !keep {
+			gap = true
+			continue
+		}
+		cp.runes = append(cp.runes, r)
+		cp.idx = append(cp.idx, int32(i))
+		cp.gap = append(cp.gap, gap)
+		gap = false
+	}
+	li.comp = cp
+	var raw []hit
+	if sc != nil {
+		raw = c.comp.m.find(li.comp, maxHits, sc.raw[:0])
+		sc.raw = raw
+	} else {
+		raw = c.comp.m.find(li.comp, maxHits, nil)
+	}
+	for _, h := range raw {
+		li.rawMask |= h.mask
+	}
+	if len(raw) >= maxHits {
+		li.rawMask = ^uint64(0)
+	}
+	li.hits, li.heads = c.resolveHits(sc, raw)
+	// prose: a sentence of some length that is not mostly spam vocabulary
+	if sentence && li.han >= c.rules.thresholds.ProseMinHan {
+		li.prose = coveredHan(li.comp.runes, li.hits)*2 < li.han
+	}
+	if len(li.hits) > 0 {
+		ti := &sc.termSlab().take(1)[0]
+		li.terms = ti
+		// room for every category's hits, then the distinct terms in
+		// order of their first hit
+		total := 0
+		for _, h := range li.hits {
+			li.mask |= h.mask
+			for _, ci := range c.comp.m.terms[h.term].catIdx {
+				ti.n[ci]++
+				total++
+			}
+		}
+		next := uint16(0)
+		for ci, k := range ti.n {
+			ti.start[ci], ti.n[ci] = next, 0
+			next += k
+		}
+		li.termList = sc.strSlab().take(total)
+		for _, h := range li.hits {
+			t := &c.comp.m.terms[h.term]
+			for _, ci := range t.catIdx {
+				if s := ti.start[ci]; !containsStr(li.termList[s:s+ti.n[ci]], t.text) {
+					li.termList[s+ti.n[ci]] = t.text
+					ti.n[ci]++
+				}
+			}
+		}
+		li.news = li.cat(cNewsContext)
+	}
+	return li
+}
+
+// coveredHan counts the Han runes that scored hits cover.
+func coveredHan(runes []rune, hits []hit) int {
+	var buf [256]bool
+	var covered []bool
+	any := false
+	for _, h := range hits {
+		if h.mask&mScored == 0 {
+			continue
+		}
+		if !any {
+			any = true
+			if len(runes) <= len(buf) {
+				covered = buf[:len(runes)]
+			} else {
+				covered = make([]bool, len(runes))
+			}
+		}
+		for k := h.start; k < h.end; k++ {
+			covered[k] = true
 		}
 	}
 	cov := 0
-	for k, r := range li.comp.runes {
-		if covered[k] && isHan(r) {
+	for k, ok := range covered {
+		if ok && isHan(runes[k]) {
 			cov++
 		}
 	}
-	li.prose = sentence && li.han >= c.rules.thresholds.ProseMinHan && cov*2 < li.han
-	li.terms = map[string][]string{}
-	for _, h := range li.hits {
-		t := c.comp.m.terms[h.term]
-		for _, cat := range t.cats {
-			if !containsStr(li.terms[cat], t.text) {
-				li.terms[cat] = append(li.terms[cat], t.text)
+	return cov
+}
+
+// fbyte returns the byte offsets in fstr of the folded runes (one more
+// entry than runes: the length).
+func (li *lineInfo) fbyte() []int32 {
+	if li.fbytes == nil {
+		fb := make([]int32, 0, len(li.fold.runes)+1)
+		n := int32(0)
+		for _, r := range li.fold.runes {
+			fb = append(fb, n)
+			w := utf8.RuneLen(r)
+			if w < 0 {
+				w = 3 // written as U+FFFD
 			}
+			n += int32(w)
 		}
+		li.fbytes = append(fb, n)
 	}
-	li.news = li.terms[catNewsContext]
-	return li
+	return li.fbytes
 }
 
 // maxHits bounds the vocabulary hits kept per line, so pathological
@@ -109,24 +263,30 @@ const maxHits = 256
 // resolveHits drops hits that overlap a guard phrase (成人礼 hides 成人)
 // and hits inside a longer hit of a scored category (福利在线 hides 福利).
 // It also returns the brand heads that no guard hides, whether or not a
-// longer term contains them (娱乐 inside 娱乐网址).
-func (c *Cleaner) resolveHits(hits []hit) (resolved, heads []hit) {
+// longer term contains them (娱乐 inside 娱乐网址). The results are taken
+// from sc (nil: the heap); hits is not kept.
+func (c *Cleaner) resolveHits(sc *scratch, hits []hit) (resolved, heads []hit) {
 	if len(hits) == 0 {
 		return nil, nil
 	}
-	terms := c.comp.m.terms
-	var guards []hit
-	guard := c.comp.bits[catGuard]
+	var all uint64
 	for _, h := range hits {
-		if terms[h.term].mask&guard != 0 {
-			guards = append(guards, h)
-		}
+		all |= h.mask
 	}
 	out := hits
-	if len(guards) > 0 {
-		out = hits[:0:0]
+	if all&bit(cGuard) != 0 {
+		var guards []hit
 		for _, h := range hits {
-			if terms[h.term].mask&guard != 0 {
+			if h.is(cGuard) {
+				guards = append(guards, h)
+			}
+		}
+		out = nil
+		if sc != nil {
+			out = sc.kept[:0]
+		}
+		for _, h := range hits {
+			if h.is(cGuard) {
 				continue
 			}
 			guarded := false
@@ -140,38 +300,68 @@ func (c *Cleaner) resolveHits(hits []hit) (resolved, heads []hit) {
 				out = append(out, h)
 			}
 		}
-	}
-	head := c.comp.bits[catBrandHead]
-	for _, h := range out {
-		if terms[h.term].mask&head != 0 {
-			heads = append(heads, h)
+		if sc != nil {
+			sc.kept = out
 		}
 	}
-	return c.dropContained(out), heads
+	if all&bit(cBrandHead) != 0 {
+		n := 0
+		for _, h := range out {
+			if h.is(cBrandHead) {
+				n++
+			}
+		}
+		if n > 0 {
+			heads = sc.hitSlab().take(n)[:0]
+			for _, h := range out {
+				if h.is(cBrandHead) {
+					heads = append(heads, h)
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		return nil, heads
+	}
+	return c.dropContained(sc, out), heads
 }
 
-// dropContained drops scored hits inside a longer scored hit.
-func (c *Cleaner) dropContained(out []hit) []hit {
-	if len(out) == 0 {
-		return out
-	}
-	res := out[:0:0]
-	for i, h := range out {
-		if !c.scored(h) {
-			res = append(res, h)
-			continue
+// dropContained returns the hits of out but the scored ones inside a
+// longer scored hit, in a slice taken from sc (nil: the heap).
+func (c *Cleaner) dropContained(sc *scratch, out []hit) []hit {
+	inside := func(i int) bool {
+		h := out[i]
+		if h.mask&mScored == 0 {
+			return false
 		}
-		inside := false
 		for j, o := range out {
-			if i == j || !c.scored(o) {
+			if i == j || o.mask&mScored == 0 {
 				continue
 			}
 			if o.start <= h.start && h.end <= o.end && (o.end-o.start) > (h.end-h.start) {
-				inside = true
-				break
+				return true
 			}
 		}
-		if !inside {
+		return false
+	}
+	scored := 0
+	for _, h := range out {
+		if h.mask&mScored != 0 {
+			scored++
+		}
+	}
+	n := len(out)
+	if scored >= 2 {
+		n = 0
+		for i := range out {
+			if !inside(i) {
+				n++
+			}
+		}
+	}
+	res := sc.hitSlab().take(n)[:0]
+	for i, h := range out {
+		if scored < 2 || !inside(i) {
 			res = append(res, h)
 		}
 	}
@@ -179,30 +369,77 @@ func (c *Cleaner) dropContained(out []hit) []hit {
 }
 
 func (c *Cleaner) scored(h hit) bool {
-	return c.comp.m.terms[h.term].mask&c.comp.scoredMask != 0
+	return h.mask&mScored != 0
 }
 
-func (c *Cleaner) hasCat(h hit, cat string) bool {
-	return c.comp.m.terms[h.term].mask&c.comp.bits[cat] != 0
+// hasByte reports whether fstr holds the ASCII byte b.
+func (li *lineInfo) hasByte(b byte) bool { return li.asciiSet[b>>6]&(1<<(b&63)) != 0 }
+
+// ftrim returns strings.TrimSpace(li.fstr).
+func (li *lineInfo) ftrim() string {
+	if !li.trimDone {
+		li.trimmed, li.trimDone = li.fstr, true
+		if rs := li.fold.runes; len(rs) > 0 && (unicode.IsSpace(rs[0]) || unicode.IsSpace(rs[len(rs)-1])) {
+			li.trimmed = strings.TrimSpace(li.fstr) // (fstr spells the runes)
+		}
+	}
+	return li.trimmed
+}
+
+// trimmedRunes returns utf8.RuneCountInString(strings.TrimSpace(li.text)).
+func (li *lineInfo) trimmedRunes() int {
+	if li.nTrimmed < 0 {
+		t := li.text
+		n := li.fold.n // the runes of text
+		for len(t) > 0 {
+			r, size := utf8.DecodeRuneInString(t)
+			if !unicode.IsSpace(r) {
+				break
+			}
+			t, n = t[size:], n-1
+		}
+		for len(t) > 0 {
+			r, size := utf8.DecodeLastRuneInString(t)
+			if !unicode.IsSpace(r) {
+				break
+			}
+			t, n = t[:len(t)-size], n-1
+		}
+		li.nTrimmed = n
+	}
+	return li.nTrimmed
+}
+
+// positions fills the map from folded runes to the original bytes
+// (folding the text again: foldText gives the runes foldLine gives, and
+// Simplify changes runes, not their number).
+func (li *lineInfo) positions() {
+	if !li.fold.pos {
+		f := foldText(li.text)
+		li.fold.start, li.fold.end, li.fold.pos = f.start, f.end, true
+	}
 }
 
 // origSpan maps compact runes [s, e) to a byte range of the original.
 func (li *lineInfo) origSpan(s, e int) (int, int) {
+	li.positions()
 	fs, fe := li.comp.idx[s], li.comp.idx[e-1]
 	return int(li.fold.start[fs]), int(li.fold.end[fe])
 }
 
 // foldSpan maps folded runes [s, e) to a byte range of the original.
 func (li *lineInfo) foldSpan(s, e int) (int, int) {
+	li.positions()
 	return int(li.fold.start[s]), int(li.fold.end[e-1])
 }
 
 // runeAt maps a byte offset of fstr to a folded rune index.
 func (li *lineInfo) runeAt(off int) int {
-	lo, hi := 0, len(li.fbyte)-1
+	fb := li.fbyte()
+	lo, hi := 0, len(fb)-1
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
-		if int(li.fbyte[mid]) <= off {
+		if int(fb[mid]) <= off {
 			lo = mid
 		} else {
 			hi = mid - 1
@@ -249,54 +486,92 @@ func (c *Cleaner) explainSignals(li *lineInfo) []signal {
 func (c *Cleaner) signals(li *lineInfo) []signal {
 	var sigs []signal
 	add := func(s signal) {
-		if s.points > 0 && !c.rules.disabled[s.rule] {
+		if s.points > 0 && !c.off(s.rule) {
 			sigs = append(sigs, s)
 		}
 	}
-	add(c.vocabSignal(li, []string{catPorn, catPornWeak, catStream}, RuleKeywordStuffing, "porn/streaming terms"))
-	add(c.vocabSignal(li, []string{catGambling, catGamblingWeak, catGamblingBrand, catGamblingBrandWeak}, RuleGamblingBrand, "gambling terms"))
-	add(c.vocabSignal(li, []string{catLottery, catLotteryWeak, catBonus, catBonusWeak}, RuleLotteryJargon, "lottery/bonus jargon"))
-	add(c.chainSignal(li))
-	add(c.spanTermSignal(li))
-	for _, s := range c.brandSignals(li) {
-		add(s)
+	// Each rule is asked only when the line has what it needs (the
+	// conditions below are necessary for it to return a signal).
+	if li.mask&mScored != 0 {
+		add(c.vocabSignal(li, [4]int{cPorn, cPornWeak, cStream, -1}, RuleKeywordStuffing, "porn/streaming terms"))
+		add(c.vocabSignal(li, [4]int{cGambling, cGamblingWeak, cGamblingBrand, cGamblingBrandWeak}, RuleGamblingBrand, "gambling terms"))
+		add(c.vocabSignal(li, [4]int{cLottery, cLotteryWeak, cBonus, cBonusWeak}, RuleLotteryJargon, "lottery/bonus jargon"))
 	}
-	add(c.contactSignal(li))
-	add(c.evasionSignal(li))
-	add(c.hashSignal(li))
-	add(c.keywordLineSignal(li))
-	add(c.placeholderSignal(li))
-	add(c.attributionSignal(li))
-	add(c.urlSignal(li))
-	add(c.decorationSignal(li, sigs))
+	if li.mask&mScored != 0 || li.latin > 0 {
+		add(c.chainSignal(li))
+	}
+	if li.prose && li.mask&(1<<cPorn|1<<cPornWeak|1<<cGamblingBrand|1<<cGambling|1<<cLottery) != 0 {
+		add(c.spanTermSignal(li))
+	}
+	if li.mask&mAnyAction != 0 {
+		for _, s := range c.brandSignals(li) {
+			add(s)
+		}
+	}
+	if li.digits > 0 && li.has(cContact) || li.latin > 0 {
+		add(c.contactSignal(li))
+	}
+	if li.fold.lookalike {
+		add(c.evasionSignal(li))
+	}
+	if li.rare >= c.rules.thresholds.HashMinRare {
+		add(c.hashSignal(li))
+	}
+	if li.mask&mKeywordLineSpam != 0 && len(li.news) == 0 {
+		add(c.keywordLineSignal(li))
+	}
+	if li.hasByte('{') || li.hasByte('[') {
+		add(c.placeholderSignal(li))
+	}
+	if len(li.cat(cOutlet)) >= c.rules.thresholds.AttributionMinOutlets {
+		add(c.attributionSignal(li))
+	}
+	if li.latin > 0 {
+		add(c.urlSignal(li))
+	}
+	if !li.prose && li.decorated >= 2 && len(sigs) > 0 {
+		add(c.decorationSignal(li, sigs))
+	}
 	return sigs
 }
 
 // vocabSignal scores the distinct terms of some categories. Streaming
 // filler counts only next to a porn term.
-func (c *Cleaner) vocabSignal(li *lineInfo, cats []string, rule, what string) signal {
+func (c *Cleaner) vocabSignal(li *lineInfo, cats [4]int, rule, what string) signal {
+	var any uint64
+	for _, ci := range cats {
+		if ci >= 0 {
+			any |= bit(ci)
+		}
+	}
+	if li.mask&any == 0 {
+		return signal{} // no term of these categories
+	}
 	var pts float64
 	var ev []string
-	seen := map[string]bool{}
+	var seen []string
 	cited := c.citedTerms(li)
 	core, strongAny := false, false
-	for _, cat := range cats {
-		for _, t := range li.terms[cat] {
-			if seen[t] || cited[t] {
+	for _, ci := range cats {
+		if ci < 0 {
+			continue
+		}
+		for _, t := range li.cat(ci) {
+			if containsStr(seen, t) || cited[t] {
 				continue
 			}
-			seen[t] = true
-			if cat != catStream {
+			seen = append(seen, t)
+			if ci != cStream {
 				core = true
 			}
-			switch cat {
-			case catPorn, catGambling, catGamblingBrand, catLottery, catBonus:
+			switch ci {
+			case cPorn, cGambling, cGamblingBrand, cLottery, cBonus:
 				strongAny = true
 			}
-			w := c.rules.weight("vocab." + cat)
+			w := c.comp.catWeight[ci]
 			pts += w
 			if li.explain {
-				ev = append(ev, fmt.Sprintf("%s(%s %g)", t, cat, w))
+				ev = append(ev, fmt.Sprintf("%s(%s %g)", t, c.comp.catNames[ci], w))
 			}
 		}
 	}
@@ -320,38 +595,59 @@ func (c *Cleaner) vocabSignal(li *lineInfo, cats []string, rule, what string) si
 // every hit of them stands inside quotation marks (平台以“注册即送”“首存返水”
 // 为噱头 — a report citing the pitch). Nil when there is none.
 func (c *Cleaner) citedTerms(li *lineInfo) map[string]bool {
-	if !li.prose || !strings.ContainsAny(li.fstr, "“「『\"") {
+	if !li.citedDone {
+		li.cited = c.findCited(li)
+		li.citedDone = true
+	}
+	return li.cited
+}
+
+func (c *Cleaner) findCited(li *lineInfo) map[string]bool {
+	if !li.prose || !li.openQuote && !li.hasByte('"') {
 		return nil
 	}
-	// quoted runs of folded runes
-	in := make([]bool, len(li.fold.runes))
+	// quoted runs of folded runes: [open+1, close)
+	var runs [][2]int
 	var closing rune
 	open := -1
 	for i, r := range li.fold.runes {
 		switch {
 		case open >= 0 && r == closing:
-			for k := open + 1; k < i; k++ {
-				in[k] = true
-			}
+			runs = append(runs, [2]int{open + 1, i})
 			open = -1
-		case open < 0 && strings.ContainsRune("“「『\"", r):
-			open = i
-			closing = map[rune]rune{'“': '”', '「': '」', '『': '』', '"': '"'}[r]
+		case open < 0:
+			switch r {
+			case '“':
+				open, closing = i, '”'
+			case '「':
+				open, closing = i, '」'
+			case '『':
+				open, closing = i, '』'
+			case '"':
+				open, closing = i, '"'
+			}
 		}
 	}
-	quotedHit := map[string]bool{}
-	unquoted := map[string]bool{}
+	in := func(k int) bool {
+		for _, q := range runs {
+			if k >= q[0] && k < q[1] {
+				return true
+			}
+		}
+		return false
+	}
+	var quotedHit, unquoted []string
 	for _, h := range li.hits {
 		t := c.comp.m.terms[h.term].text
-		if in[li.comp.idx[h.start]] && in[li.comp.idx[h.end-1]] {
-			quotedHit[t] = true
+		if in(int(li.comp.idx[h.start])) && in(int(li.comp.idx[h.end-1])) {
+			quotedHit = append(quotedHit, t)
 		} else {
-			unquoted[t] = true
+			unquoted = append(unquoted, t)
 		}
 	}
 	var out map[string]bool
-	for t := range quotedHit {
-		if !unquoted[t] {
+	for _, t := range quotedHit {
+		if !containsStr(unquoted, t) {
 			if out == nil {
 				out = map[string]bool{}
 			}
@@ -364,6 +660,11 @@ func (c *Cleaner) citedTerms(li *lineInfo) map[string]bool {
 // chainSignal finds keyword chains: short tokens joined by _ or | that
 // carry spam terms and digit/latin junk (99福利在线_xxxx影院_毛片网站免费_777sesese).
 func (c *Cleaner) chainSignal(li *lineInfo) signal {
+	if li.mask&mScored == 0 && li.latin == 0 {
+		// no token can carry spam terms, and none is Latin junk: the
+		// chain rule cannot fire
+		return signal{}
+	}
 	rs := li.fold.runes
 	var bounds [][2]int
 	start := 0
@@ -377,6 +678,17 @@ func (c *Cleaner) chainSignal(li *lineInfo) signal {
 	}
 	if seps == 0 {
 		return signal{}
+	}
+	if li.mask&mScored == 0 {
+		// without spam terms the chain fires only when every token is
+		// digit/Latin junk: a rune that is no digit, letter, separator or
+		// space makes its token something else
+		for _, r := range rs {
+			if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'z' || r == '_' || r == '|' || r == '丨' || r == '｜' || r == '-' ||
+				unicode.IsSpace(r)) {
+				return signal{}
+			}
+		}
 	}
 	bounds = append(bounds, [2]int{start, len(rs)})
 	var strongTok, pornWeakTok, weakTok, streamTok, junkTok, gluedJunk int
@@ -535,8 +847,8 @@ func (c *Cleaner) spanTermSignal(li *lineInfo) signal {
 	var spans [][2]int
 	var names []string
 	for _, h := range li.hits {
-		strong := c.hasCat(h, catGamblingBrand) || c.hasCat(h, catGambling) || c.hasCat(h, catLottery)
-		if !c.hasCat(h, catPorn) && !strong && !(c.hasCat(h, catPornWeak) && gluedJunk(li, h)) {
+		strong := h.is(cGamblingBrand) || h.is(cGambling) || h.is(cLottery)
+		if !h.is(cPorn) && !strong && !(h.is(cPornWeak) && gluedJunk(li, h)) {
 			continue
 		}
 		if c.newsNear(li, h.start, h.end) {
@@ -554,7 +866,7 @@ func (c *Cleaner) spanTermSignal(li *lineInfo) signal {
 				grown = true
 			}
 			for _, o := range li.hits {
-				if c.scored(o) && (o.end == s || o.start == e) && !c.hasCat(o, catNewsContext) {
+				if c.scored(o) && (o.end == s || o.start == e) && !o.is(cNewsContext) {
 					s, e = min(s, o.start), max(e, o.end)
 					grown = true
 				}
@@ -566,7 +878,7 @@ func (c *Cleaner) spanTermSignal(li *lineInfo) signal {
 		if quoted(li, s, e) {
 			continue // 以“注册即送彩金”“首存返水”为噱头: quoted by a report
 		}
-		if strong && !c.hasCat(h, catPorn) && !gluedJunk(li, h) {
+		if strong && !h.is(cPorn) && !gluedJunk(li, h) {
 			// a gambling or lottery term counts as injected only stuck to
 			// another spam term (bet365体育, 澳门金沙娱乐城): alone it is
 			// casino or sports news
@@ -597,7 +909,7 @@ func (c *Cleaner) newsNear(li *lineInfo, s, e int) bool {
 		return false
 	}
 	for _, o := range li.hits {
-		if c.hasCat(o, catNewsContext) && o.end > s-12 && o.start < e+12 {
+		if o.is(cNewsContext) && o.end > s-12 && o.start < e+12 {
 			return true
 		}
 	}
@@ -628,7 +940,7 @@ func gluedJunk(li *lineInfo, h hit) bool {
 func (c *Cleaner) brandSignals(li *lineInfo) []signal {
 	var actions []hit
 	for _, h := range li.hits {
-		if c.hasCat(h, catAction) || c.hasCat(h, catActionStrong) || c.hasCat(h, catBrandAction) || c.hasCat(h, catHeadAction) {
+		if h.is(cAction) || h.is(cActionStrong) || h.is(cBrandAction) || h.is(cHeadAction) {
 			actions = append(actions, h)
 		}
 	}
@@ -664,15 +976,15 @@ func (c *Cleaner) brandSignals(li *lineInfo) []signal {
 			}
 			a := actions[best]
 			idx = append(idx, best)
-			strong = strong || c.hasCat(a, catActionStrong)
+			strong = strong || a.is(cActionStrong)
 			names = append(names, c.comp.m.terms[a.term].text)
 			end = a.end
 		}
 		return
 	}
-	anyAction := func(idx []int, cat string) bool {
+	anyAction := func(idx []int, cat int) bool {
 		for _, i := range idx {
-			if c.hasCat(actions[i], cat) {
+			if actions[i].is(cat) {
 				return true
 			}
 		}
@@ -697,7 +1009,7 @@ func (c *Cleaner) brandSignals(li *lineInfo) []signal {
 	// heads glued to a known brand belong to it (葡京赌场, 美高梅娱乐)
 	headAt := map[int]int{}
 	for i, h := range cands {
-		if c.hasCat(h, catBrandHead) {
+		if h.is(cBrandHead) {
 			if j, ok := headAt[h.start]; !ok || h.end > cands[j].end {
 				headAt[h.start] = i
 			}
@@ -705,17 +1017,17 @@ func (c *Cleaner) brandSignals(li *lineInfo) []signal {
 	}
 	consumed := map[int]bool{}
 	var sigs []signal
-	counts := map[string]int{}
+	var counts phraseCounts
 	used := make([]bool, len(actions))
 	for hi, h := range cands {
 		if consumed[hi] {
 			continue
 		}
 		t := c.comp.m.terms[h.term]
-		known := c.hasCat(h, catGamblingBrand) || c.hasCat(h, catGamblingBrandWeak)
-		topicStrong := c.hasCat(h, catGamblingBrand) || c.hasCat(h, catGambling) || c.hasCat(h, catPorn) || c.hasCat(h, catLottery)
-		topicWeak := c.hasCat(h, catGamblingBrandWeak) || c.hasCat(h, catGamblingWeak)
-		head := c.hasCat(h, catBrandHead)
+		known := h.is(cGamblingBrand) || h.is(cGamblingBrandWeak)
+		topicStrong := h.is(cGamblingBrand) || h.is(cGambling) || h.is(cPorn) || h.is(cLottery)
+		topicWeak := h.is(cGamblingBrandWeak) || h.is(cGamblingWeak)
+		head := h.is(cBrandHead)
 		if extra > 0 && !slices.Contains(li.hits, h) {
 			known, topicStrong, topicWeak = false, false, false // a head inside a longer term
 		}
@@ -738,9 +1050,9 @@ func (c *Cleaner) brandSignals(li *lineInfo) []signal {
 		// brand + action at a phrase boundary
 		start, spanEnd, bound := h.start, end, false
 		switch {
-		case known && anyAction(idx, catBrandAction):
+		case known && anyAction(idx, cBrandAction):
 			spanEnd, bound = c.phraseEnd(li, start, end)
-		case !known && head && anyAction(idx, catHeadAction):
+		case !known && head && anyAction(idx, cHeadAction):
 			if ns, ok := c.brandName(li, h.start); ok {
 				start = ns
 				spanEnd, bound = c.phraseEnd(li, start, end)
@@ -756,7 +1068,7 @@ func (c *Cleaner) brandSignals(li *lineInfo) []signal {
 			used[i] = true
 		}
 		phrase := string(li.comp.runes[start:end])
-		counts[phrase]++
+		counts.add(phrase)
 		pts := c.rules.weight(RuleGamblingBrand)
 		rule := RuleGamblingBrand
 		if !bound && !topicStrong && strongActions(c, actions, idx) < 2 {
@@ -811,7 +1123,7 @@ func (c *Cleaner) brandSignals(li *lineInfo) []signal {
 			used[j] = true
 		}
 		phrase := string(li.comp.runes[k:end])
-		counts[phrase]++
+		counts.add(phrase)
 		s, e := li.origSpan(k, end)
 		sig := signal{rule: RuleUnknownBrand, points: c.rules.weight(RuleUnknownBrand), vocab: true, spans: [][2]int{{s, e}}}
 		if li.explain {
@@ -819,14 +1131,31 @@ func (c *Cleaner) brandSignals(li *lineInfo) []signal {
 		}
 		sigs = append(sigs, sig)
 	}
-	for p, n := range counts {
-		if n >= 2 {
+	for i, p := range counts.phrases {
+		if n := counts.n[i]; n >= 2 {
 			sigs = append(sigs, signal{rule: RuleRepeat, points: c.rules.weight(RuleRepeat), vocab: true,
 				evidence: fmt.Sprintf("%q repeated %d times", p, n)})
 			break
 		}
 	}
 	return sigs
+}
+
+// phraseCounts counts brand phrases in order of first occurrence.
+type phraseCounts struct {
+	phrases []string
+	n       []int
+}
+
+func (pc *phraseCounts) add(p string) {
+	for i, q := range pc.phrases {
+		if q == p {
+			pc.n[i]++
+			return
+		}
+	}
+	pc.phrases = append(pc.phrases, p)
+	pc.n = append(pc.n, 1)
 }
 
 // isPhrasePunct reports punctuation that ends a phrase in compact text.
@@ -872,11 +1201,11 @@ func (c *Cleaner) phraseEnd(li *lineInfo, start, end int) (int, bool) {
 	}
 	// another spam term or a slogan follows (注册送彩金, 官方网站欢迎您)
 	for _, h := range li.hits {
-		if h.start == end && c.hasCat(h, catBrandTail) {
+		if h.start == end && h.is(cBrandTail) {
 			return h.end, true
 		}
-		if h.start == end && (c.hasCat(h, catLottery) || c.hasCat(h, catBonus) || c.hasCat(h, catGambling) ||
-			c.hasCat(h, catPorn) || c.hasCat(h, catPromo)) {
+		if h.start == end && (h.is(cLottery) || h.is(cBonus) || h.is(cGambling) ||
+			h.is(cPorn) || h.is(cPromo)) {
 			return end, true
 		}
 	}
@@ -972,13 +1301,13 @@ func quoted(li *lineInfo, start, end int) bool {
 // dashes, domains whose dot is written ● or 点.
 func (c *Cleaner) contactSignal(li *lineInfo) signal {
 	var ev []string
-	contact := li.digits > 0 && len(li.terms[catContact]) > 0
+	contact := li.digits > 0 && li.has(cContact)
 	if contact {
-		if m := c.comp.contactObf.FindString(li.fstr); m != "" {
+		if m := contactObfFind(c, li.fstr); m != "" {
 			ev = append(ev, fmt.Sprintf("contact number with filler %q", strings.TrimSpace(m)))
 		}
 	}
-	if li.latin > 0 && mayHideDot(li.fstr) {
+	if li.latin > 0 && mayHideDot(li.fstr) && c.comp.mayHideDomain(li.fstr) {
 		if m := c.comp.domainObf.FindString(li.fstr); m != "" {
 			ev = append(ev, fmt.Sprintf("domain with a disguised dot %q", strings.TrimSpace(m)))
 		}
@@ -990,6 +1319,9 @@ func (c *Cleaner) contactSignal(li *lineInfo) signal {
 	if !contact {
 		return signal{}
 	}
+	if !li.hasByte(':') && !li.wideColon {
+		return signal{} // contactNum needs a colon after the contact word
+	}
 	if m := c.comp.contactNum.FindString(li.fstr); m != "" {
 		return signal{rule: RuleContactPlain, points: c.rules.weight(RuleContactPlain),
 			evidence: fmt.Sprintf("contact number %q", strings.TrimSpace(m))}
@@ -999,7 +1331,7 @@ func (c *Cleaner) contactSignal(li *lineInfo) signal {
 
 // mayHideDot is a cheap test before the disguised-dot regexp.
 func mayHideDot(s string) bool {
-	if strings.ContainsAny(s, "●•·∙⚫⦁丶点") || strings.Contains(s, "dot") || strings.Contains(s, ".]") ||
+	if containsAnyString(s, "●", "•", "·", "∙", "⚫", "⦁", "丶", "点") || strings.Contains(s, "dot") || strings.Contains(s, ".]") ||
 		strings.Contains(s, ".)") || strings.Contains(s, ".）") || strings.Contains(s, ".】") {
 		return true
 	}
@@ -1025,6 +1357,9 @@ func mayHideDot(s string) bool {
 // only NFKC turns back into ASCII (math bold 𝐀𝐌𝟔𝟖, circled and squared
 // letters).
 func (c *Cleaner) evasionSignal(li *lineInfo) signal {
+	if !li.fold.lookalike {
+		return signal{}
+	}
 	n := 0
 	var sample []rune
 	for _, r := range li.text {
@@ -1058,21 +1393,11 @@ func (c *Cleaner) hashSignal(li *lineInfo) signal {
 				}
 			}
 		}
-		latin := false
-		for _, r := range rs {
-			latin = latin || isASCIIAlnum(r)
-		}
-		listy := strings.ContainsAny(li.fstr, "、,，;；")
-		distinct := map[rune]bool{}
-		for _, r := range rs {
-			if isHan(r) && !c.comp.isCommon(r) {
-				distinct[r] = true
-			}
-		}
 		// random rare characters, with Latin/digit junk or many distinct
 		// ones (袅袅婷婷 and 叱咤 are words, not hash busters)
-		if rare >= minRare && rare*2 >= han && han*3 >= li.nonSpace && !listy &&
-			(latin && len(distinct) >= minRare || len(distinct) >= minRare+2 && rare*5 >= han*4) {
+		if rare >= minRare && rare*2 >= han && han*3 >= li.nonSpace && !listPunct(li.fstr) &&
+			(li.latin+li.digits+li.upper > 0 && distinctRare(c, rs) >= minRare ||
+				rare*5 >= han*4 && distinctRare(c, rs) >= minRare+2) {
 			return signal{rule: RuleHashBuster, points: c.rules.weight(RuleHashBuster),
 				evidence: fmt.Sprintf("short line of %d rare characters out of %d", rare, han)}
 		}
@@ -1098,18 +1423,16 @@ func (c *Cleaner) hashSignal(li *lineInfo) signal {
 		return signal{}
 	}
 	rare := 0
-	distinct := map[rune]bool{}
 	for _, r := range rs[hs:k] {
 		if !c.comp.isCommon(r) {
 			rare++
-			distinct[r] = true
 		}
 	}
 	need := minRare + 1 // words of rare characters repeat them (袅袅婷婷)
 	if k < end {
 		need = minRare // Latin/digit junk appended too
 	}
-	if rare < minRare || rare*5 < (k-hs)*3 || len(distinct) < need {
+	if rare < minRare || rare*5 < (k-hs)*3 || distinctRare(c, rs[hs:k]) < need {
 		return signal{}
 	}
 	s, e := li.foldSpan(hs, end)
@@ -1117,17 +1440,26 @@ func (c *Cleaner) hashSignal(li *lineInfo) signal {
 		evidence: fmt.Sprintf("appended run %q with %d rare characters", string(rs[hs:end]), rare)}
 }
 
+// distinctRare counts the distinct rare Han characters of rs (Han
+// outside GB2312 level 1).
+func distinctRare(c *Cleaner, rs []rune) int {
+	var seen []rune
+	for _, r := range rs {
+		if isHan(r) && !c.comp.isCommon(r) && !slices.Contains(seen, r) {
+			seen = append(seen, r)
+		}
+	}
+	return len(seen)
+}
+
 // keywordLineSignal flags 本文关键词：… lines whose keywords are spam terms.
 func (c *Cleaner) keywordLineSignal(li *lineInfo) signal {
-	if !c.comp.keywordTag.MatchString(li.fstr) {
+	if li.mask&mKeywordLineSpam == 0 || len(li.news) > 0 || !c.keywordTag(li) {
 		return signal{}
 	}
 	var spam []string
-	for _, cat := range []string{catPorn, catPornWeak, catGambling, catGamblingWeak, catGamblingBrand, catLottery} {
-		spam = append(spam, li.terms[cat]...)
-	}
-	if len(spam) == 0 || len(li.news) > 0 {
-		return signal{}
+	for _, ci := range []int{cPorn, cPornWeak, cGambling, cGamblingWeak, cGamblingBrand, cLottery} {
+		spam = append(spam, li.cat(ci)...)
 	}
 	return signal{rule: RuleKeywordLine, points: c.rules.weight(RuleKeywordLine),
 		evidence: "keyword line listing spam terms " + strings.Join(spam, " ")}
@@ -1174,7 +1506,7 @@ func (c *Cleaner) placeholderName(inner string, square bool) bool {
 }
 
 func (c *Cleaner) placeholderSignal(li *lineInfo) signal {
-	if !strings.ContainsAny(li.fstr, "{[") {
+	if !li.hasByte('{') && !li.hasByte('[') {
 		return signal{}
 	}
 	seo, _, _ := c.placeholders(li)
@@ -1194,11 +1526,8 @@ func (c *Cleaner) placeholderSignal(li *lineInfo) signal {
 
 // attributionSignal flags fabricated source lines naming many outlets.
 func (c *Cleaner) attributionSignal(li *lineInfo) signal {
-	if !c.comp.attrib.MatchString(li.fstr) {
-		return signal{}
-	}
-	outlets := li.terms[catOutlet]
-	if len(outlets) < c.rules.thresholds.AttributionMinOutlets {
+	outlets := li.cat(cOutlet)
+	if len(outlets) < c.rules.thresholds.AttributionMinOutlets || !c.attribLine(li.fstr) {
 		return signal{}
 	}
 	return signal{rule: RuleFakeAttribution, points: c.rules.weight(RuleFakeAttribution),
@@ -1211,7 +1540,7 @@ func (c *Cleaner) urls(li *lineInfo) []string {
 		return li.urlList
 	}
 	li.urlsDone = true
-	if li.latin == 0 || !strings.Contains(li.fstr, ".") {
+	if li.latin == 0 || !li.hasByte('.') {
 		return nil
 	}
 	li.urlList = c.findURLs(li)
@@ -1220,12 +1549,18 @@ func (c *Cleaner) urls(li *lineInfo) []string {
 
 func (c *Cleaner) findURLs(li *lineInfo) []string {
 	var out []string
-	for _, u := range c.comp.url.FindAllString(li.fstr, -1) {
-		out = append(out, u)
+	rest := li.fstr
+	if mayHaveURL(rest) {
+		ms := findURLMatches(rest)
+		for _, m := range ms {
+			out = append(out, rest[m[0]:m[1]])
+		}
+		rest = replaceMatches(rest, ms, " ")
 	}
-	rest := c.comp.url.ReplaceAllString(li.fstr, " ")
-	for _, m := range c.comp.bareDomain.FindAllStringSubmatch(rest, -1) {
-		out = append(out, m[1])
+	if c.comp.mayHaveDomain(rest) {
+		for _, m := range c.comp.findDomainMatches(rest) {
+			out = append(out, rest[m[2]:m[3]])
+		}
 	}
 	return out
 }
@@ -1288,8 +1623,8 @@ func (c *Cleaner) decodedSpam(dec string) string {
 		}
 	}
 	var hits []string
-	for _, cat := range []string{catPorn, catGambling, catGamblingBrand, catLottery} {
-		hits = append(hits, li.terms[cat]...)
+	for _, ci := range []int{cPorn, cGambling, cGamblingBrand, cLottery} {
+		hits = append(hits, li.cat(ci)...)
 	}
 	return strings.Join(hits, " ")
 }
@@ -1373,7 +1708,7 @@ func (c *Cleaner) describe(li *lineInfo, total, threshold float64, sigs []signal
 func strongActions(c *Cleaner, actions []hit, idx []int) int {
 	n := 0
 	for _, i := range idx {
-		if c.hasCat(actions[i], catActionStrong) {
+		if actions[i].is(cActionStrong) {
 			n++
 		}
 	}

@@ -1,8 +1,10 @@
 package hygiene
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -110,6 +112,93 @@ func BenchmarkCleanSpamPage(b *testing.B) {
 		b.Fatal(err)
 	}
 	doc := textDoc(string(data))
+	b.SetBytes(docBytes(doc))
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Clean(doc)
+	}
+}
+
+// pageDoc reads a ROLE<TAB>TEXT fixture (testdata/bench) into a
+// Document: title lines are title candidates, body lines paragraphs,
+// other roles segments in file order.
+func pageDoc(b testing.TB, name string) Document {
+	b.Helper()
+	var doc Document
+	for i, l := range readLines(b, filepath.Join("bench", name)) {
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		role, text, ok := strings.Cut(l, "\t")
+		if !ok {
+			b.Fatalf("%s:%d: no tab", name, i+1)
+		}
+		switch role {
+		case "title":
+			doc.TitleCandidates = append(doc.TitleCandidates, text)
+		case "body":
+			doc.Body = append(doc.Body, text)
+		default:
+			doc.Segments = append(doc.Segments, Segment{Text: text, Role: Role(role)})
+		}
+	}
+	return doc
+}
+
+// linkDenseDoc is the news page with its chrome replaced by n short
+// link texts (headlines, channel names, numbered rankings, a few
+// dates), as the extractor hands over a link-dense page.
+func linkDenseDoc(b testing.TB, n int) Document {
+	b.Helper()
+	doc := pageDoc(b, "news_page.txt")
+	places := []string{"江南区", "城北区", "滨江新区", "东湖街道", "高新区", "南湖镇", "江北区", "西山县"}
+	events := []string{"老旧小区改造项目开工", "开展消防安全演练", "举办夏季招聘会", "新建口袋公园开放",
+		"启动港澳青年实习计划", "推进垃圾分类示范", "开通夜间公交线路", "举行龙舟邀请赛"}
+	tails := []string{"惠及居民%d户", "%d名志愿者参与", "提供岗位%d个", "%d支队伍同场竞技", "新增车位%d个"}
+	channels := []string{"首页", "要闻", "时政", "民生", "财经", "科技", "体育", "文化", "教育", "健康", "视频", "图片"}
+	var segs []Segment
+	for i := range n {
+		var t string
+		switch {
+		case i%10 == 0:
+			t = channels[(i/10)%len(channels)]
+		case i%10 == 5:
+			t = fmt.Sprintf("%d %s%s", i%9+1, places[i%len(places)], events[(i/3)%len(events)])
+		case i%10 == 7:
+			t = fmt.Sprintf("2024-05-%02d", i%28+1)
+		default:
+			t = places[(i*7)%len(places)] + events[(i*5)%len(events)] + " " +
+				fmt.Sprintf(tails[i%len(tails)], 10+i*37%900) + fmt.Sprintf("（第%d期）", i%40)
+		}
+		segs = append(segs, Segment{Text: t, Role: RoleChrome})
+	}
+	for _, s := range doc.Segments {
+		if s.Role != RoleChrome {
+			segs = append(segs, s)
+		}
+	}
+	doc.Segments = segs
+	return doc
+}
+
+// BenchmarkCleanNewsPage cleans a typical news page as the extractor
+// hands it over: two title candidates, 20 body paragraphs (~6 KB) and
+// ~3 KB of chrome (navigation, related links, rankings, footer).
+func BenchmarkCleanNewsPage(b *testing.B) {
+	c := defaultCleaner(b)
+	doc := pageDoc(b, "news_page.txt")
+	b.SetBytes(docBytes(doc))
+	b.ReportAllocs()
+	for b.Loop() {
+		c.Clean(doc)
+	}
+}
+
+// BenchmarkCleanLinkDensePage cleans the news page with ~300 short
+// link-text chrome lines instead of its chrome (a link-dense page).
+func BenchmarkCleanLinkDensePage(b *testing.B) {
+	c := defaultCleaner(b)
+	doc := linkDenseDoc(b, 300)
 	b.SetBytes(docBytes(doc))
 	b.ReportAllocs()
 	for b.Loop() {

@@ -17,32 +17,32 @@ type lineMatch struct {
 // line, or nil. Which roles may record it is decided by the caller.
 func (c *Cleaner) lineRule(li *lineInfo) *lineMatch {
 	th := c.rules.thresholds
-	runes := utf8.RuneCountInString(strings.TrimSpace(li.text))
-	trim := strings.TrimSpace(li.fstr)
+	runes := li.trimmedRunes()
+	trim := li.ftrim()
 	bp := func(rule, format string, args ...any) *lineMatch {
 		return &lineMatch{kind: record.KindBoilerplate, rule: rule, reason: fmt.Sprintf(format, args...)}
 	}
 	ad := func(rule, format string, args ...any) *lineMatch {
 		return &lineMatch{kind: record.KindAd, rule: rule, reason: fmt.Sprintf(format, args...)}
 	}
-	on := func(rule string) bool { return !c.rules.disabled[rule] }
+	on := func(rule string) bool { return !c.off(rule) }
 
 	if on(RuleKeywordLabel) && runes <= 3*th.ShortLine {
-		if c.comp.keywordTag.MatchString(li.fstr) {
+		if c.keywordTag(li) {
 			return bp(RuleKeywordLabel, "keyword/tag line")
 		}
-		for _, k := range li.terms[catKeywordLabel] {
+		for _, k := range li.cat(cKeywordLabel) {
 			if trim == k || strings.TrimRight(trim, ":：") == k {
 				return bp(RuleKeywordLabel, "keyword/tag heading %q", k)
 			}
 		}
 	}
-	if on(RuleBreadcrumb) && runes <= 3*th.ShortLine && strings.ContainsAny(li.fstr, ">›»→＞") {
+	if on(RuleBreadcrumb) && runes <= 3*th.ShortLine && li.breadSep {
 		if r := c.breadcrumb(li); r != "" {
 			return bp(RuleBreadcrumb, "%s", r)
 		}
 	}
-	if on(RuleRelatedList) && runes <= 16 && c.comp.related.MatchString(li.fstr) {
+	if on(RuleRelatedList) && runes <= 16 && c.relatedLine(li) {
 		return bp(RuleRelatedList, "related-links heading %q", trim)
 	}
 	if on(RuleShareBar) && runes <= th.ShortLine+20 {
@@ -51,21 +51,21 @@ func (c *Cleaner) lineRule(li *lineInfo) *lineMatch {
 		}
 	}
 	if on(RuleCopyright) && runes <= 4*th.ShortLine {
-		if t := li.terms[catCopyright]; len(t) > 0 {
+		if t := li.cat(cCopyright); len(t) > 0 {
 			lead := strings.TrimLeft(trim, "【[(（ ")
 			startsWith := false
 			for _, x := range t {
 				startsWith = startsWith || strings.HasPrefix(lead, x)
 			}
-			if !li.prose || startsWith || !strings.Contains(li.fstr, "。") {
+			if !li.prose || startsWith || !li.fullStop {
 				return bp(RuleCopyright, "copyright/legal line (%s)", strings.Join(t, " "))
 			}
 		}
 	}
-	if on(RuleEditorLine) && runes <= th.ShortLine+20 && c.comp.editor.MatchString(li.fstr) {
+	if on(RuleEditorLine) && runes <= th.ShortLine+20 && c.editorLine(li) {
 		return bp(RuleEditorLine, "editor credit line")
 	}
-	if on(RuleEndMark) && runes <= 12 && c.comp.endMark.MatchString(li.fstr) {
+	if on(RuleEndMark) && runes <= 12 && c.endMarkLine(li) {
 		return bp(RuleEndMark, "end-of-article mark %q", trim)
 	}
 	if on(RuleAppPromo) {
@@ -73,12 +73,12 @@ func (c *Cleaner) lineRule(li *lineInfo) *lineMatch {
 			return ad(RuleAppPromo, "%s", r)
 		}
 	}
-	if on(RuleQRPrompt) && runes <= 2*th.ShortLine && !strings.Contains(li.fstr, "。") {
-		if q, a := li.terms[catQR], li.terms[catQRAction]; len(q) > 0 && len(a) > 0 {
+	if on(RuleQRPrompt) && runes <= 2*th.ShortLine && !li.fullStop {
+		if q, a := li.cat(cQR), li.cat(cQRAction); len(q) > 0 && len(a) > 0 {
 			return ad(RuleQRPrompt, "QR-code prompt (%s + %s)", strings.Join(q, " "), strings.Join(a, " "))
 		}
 	}
-	if on(RuleTemplateLeak) && strings.ContainsAny(li.fstr, "{@%$") {
+	if on(RuleTemplateLeak) && (li.hasByte('{') || li.hasByte('@') || li.hasByte('%')) && mayCodeTemplate(li.fstr) {
 		if _, code, names := c.placeholders(li); len(code) > 0 {
 			covered := 0
 			for _, m := range code {
@@ -135,7 +135,7 @@ func (c *Cleaner) breadcrumb(li *lineInfo) string {
 
 // shareBar recognizes 分享到：微信 微博 QQ空间 and 【打印】【关闭】 bars.
 func (c *Cleaner) shareBar(li *lineInfo) string {
-	terms := li.terms[catShareBar]
+	terms := li.cat(cShareBar)
 	if len(terms) == 0 {
 		return ""
 	}
@@ -149,7 +149,7 @@ func (c *Cleaner) shareBar(li *lineInfo) string {
 		}
 	}
 	for _, h := range li.hits {
-		if c.hasCat(h, catShareBar) {
+		if h.is(cShareBar) {
 			for k := h.start; k < h.end; k++ {
 				covered[k] = true
 			}
@@ -181,14 +181,14 @@ func (c *Cleaner) shareBar(li *lineInfo) string {
 // appPromo recognizes app download promos: 梧州零距離APP梧州零距離,
 // 下载客户端, 新浪财经APP.
 func (c *Cleaner) appPromo(li *lineInfo, runes int) string {
-	if runes > c.rules.thresholds.ShortLine || strings.Contains(li.fstr, "。") {
+	if runes > c.rules.thresholds.ShortLine || li.fullStop {
 		return ""
 	}
-	apps := li.terms[catAppPromo]
+	apps := li.cat(cAppPromo)
 	if len(apps) == 0 {
 		return ""
 	}
-	acts := li.terms[catAppAction]
+	acts := li.cat(cAppAction)
 	if len(acts) > 0 && (li.han < 24 || !li.prose) {
 		return fmt.Sprintf("app promo (%s + %s)", strings.Join(apps, " "), strings.Join(acts, " "))
 	}
@@ -242,14 +242,14 @@ func (c *Cleaner) tailSpans(li *lineInfo, names func(string) bool) []span {
 		}
 		tail := t[base:]
 		var s *span
-		if m := c.comp.endTail.FindStringIndex(t); m != nil && !c.rules.disabled[RuleEndMark] && m[0] > 0 {
+		if m := c.endTail(li, t); m != nil && !c.off(RuleEndMark) && m[0] > 0 {
 			// the whole run of marks at once: （完）（完）
 			a, b := li.fstrSpan(m[0], m[1])
 			s = &span{a, b, record.KindBoilerplate, RuleEndMark, "end-of-article mark"}
-		} else if m := c.comp.editorTail.FindStringIndex(tail); m != nil && !c.rules.disabled[RuleEditorLine] && base+m[0] > 0 {
+		} else if m := c.editorTail(li, tail); m != nil && !c.off(RuleEditorLine) && base+m[0] > 0 {
 			a, b := li.fstrSpan(base+m[0], base+m[1])
 			s = &span{a, b, record.KindBoilerplate, RuleEditorLine, "editor credit at the end of a paragraph"}
-		} else if m := c.comp.signature.FindStringSubmatchIndex(tail); m != nil && !c.rules.disabled[RuleSignatureRepeat] && base+m[0] > 0 && names != nil {
+		} else if m := c.comp.signature.FindStringSubmatchIndex(tail); m != nil && !c.off(RuleSignatureRepeat) && base+m[0] > 0 && names != nil {
 			list := strings.FieldsFunc(tail[m[2]:m[3]], func(r rune) bool { return r == ' ' || r == '、' || r == ',' || r == '，' || r == '\u3000' })
 			all := len(list) > 0
 			for _, n := range list {

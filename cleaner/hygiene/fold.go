@@ -1,6 +1,8 @@
 package hygiene
 
 import (
+	"slices"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -9,10 +11,29 @@ import (
 
 // folded is text prepared for matching, with a map back to the original:
 // rune i of runes came from bytes [start[i], end[i]) of the original.
+// The map is built only when asked for (foldText); foldLine builds the
+// folded string and counts script-specific characters instead.
 type folded struct {
 	runes []rune
 	start []int32
 	end   []int32
+	pos   bool   // start and end are filled
+	n     int    // runes of the original
+	str   string // the runes as a string (foldLine only)
+	// same: the runes spell the original exactly (folding changed,
+	// dropped and added nothing).
+	same bool
+	// exotic: some rune is outside ASCII, Han, CJK punctuation and
+	// full-width forms.
+	exotic bool
+	// lookalike: some rune of the original is a letter written with a
+	// look-alike code point (math bold, circled, squared: evasionSignal).
+	lookalike bool
+	// invalid: the original is not valid UTF-8.
+	invalid bool
+	// trad, simp: Traditional-only and Simplified-only characters of
+	// the original (foldLine only; normalize.Scripts.Count).
+	trad, simp int
 }
 
 // foldText applies NFKC per rune, lower case, and drops zero-width and
@@ -20,56 +41,157 @@ type folded struct {
 // differs from whole-string NFKC only for combining sequences, which do
 // not matter for matching.
 func foldText(s string) folded {
-	f := folded{
-		runes: make([]rune, 0, len(s)),
-		start: make([]int32, 0, len(s)),
-		end:   make([]int32, 0, len(s)),
+	n := utf8.RuneCountInString(s)
+	p := make([]int32, 2*n)
+	f := folded{runes: make([]rune, 0, n), start: p[0:0:n], end: p[n : n : 2*n], pos: true}
+	f.fold(s, nil)
+	return f
+}
+
+// foldLine is foldText without the map to the original, the runes taken
+// from sc (nil: the heap); it also builds the folded string and counts
+// the script-specific characters of s with sc's table.
+func (c *Cleaner) foldLine(sc *scratch, s string) folded {
+	// room for one rune per byte; what is not used goes back
+	f := folded{runes: sc.runeSlab().take(len(s))[:0]}
+	f.fold(s, c.comp.runes)
+	kept := len(f.runes)
+	if cap(f.runes) != len(s) {
+		kept = 0 // grew onto the heap (NFKC expansion)
+	}
+	sc.runeSlab().giveBack(len(s) - kept)
+	return f
+}
+
+// fold fills f from s. With script (foldLine) it builds f.str and counts
+// scripts; otherwise it fills the map to the original.
+func (f *folded) fold(s string, script *runeTable) {
+	f.same = true
+	var sb strings.Builder // the folded string, once it differs from s
+	pend := 0              // s[pend:] is not yet in sb; the runes folded from it spell it
+	// changed notes that the rune(s) folded from s[st:en] do not spell
+	// it; rs are those runes (none: dropped).
+	changed := func(st, en int32, rs ...rune) {
+		f.same = false
+		if script == nil {
+			return
+		}
+		if sb.Cap() == 0 {
+			sb.Grow(len(s) + 8)
+		}
+		sb.WriteString(s[pend:st])
+		for _, r := range rs {
+			sb.WriteRune(r)
+		}
+		pend = int(en)
+	}
+	push := func(r rune, st, en int32) {
+		f.runes = append(f.runes, r)
+		if f.pos {
+			f.start = append(f.start, st)
+			f.end = append(f.end, en)
+		}
 	}
 	var buf [16]byte
 	for i := 0; i < len(s); {
-		r, size := utf8.DecodeRuneInString(s[i:])
-		st, en := int32(i), int32(i+size)
-		i += size
-		switch {
-		case r < 0x80:
+		f.n++
+		if b := s[i]; b < utf8.RuneSelf {
+			r := rune(b)
 			if 'A' <= r && r <= 'Z' {
 				r += 'a' - 'A'
+				changed(int32(i), int32(i+1), r)
 			}
-			f.push(r, st, en)
+			push(r, int32(i), int32(i+1))
+			i++
+			continue
+		}
+		r, size := decodeRune(s, i)
+		st, en := int32(i), int32(i+size)
+		i += size
+		if script != nil && r >= 0x3400 {
+			script.count(f, r, s[st:en])
+		}
+		if isLookalike(r) {
+			f.lookalike = true
+		}
+		switch {
 		case (r >= 0x4E00 && r <= 0x9FFF) || (r >= 0x3400 && r <= 0x4DBF) || (r > 0x3000 && r < 0x3036):
-			f.push(r, st, en) // Han and CJK punctuation are NFKC-stable
+			push(r, st, en) // Han and CJK punctuation are NFKC-stable
 		case r >= 0xFF01 && r <= 0xFF5E:
 			// full-width ASCII (，（）：！ and ＡＢＣ): NFKC maps it by offset
 			r -= 0xFEE0
 			if 'A' <= r && r <= 'Z' {
 				r += 'a' - 'A'
 			}
-			f.push(r, st, en)
+			changed(st, en, r)
+			push(r, st, en)
 		case r == 0x3000:
-			f.push(' ', st, en)
+			changed(st, en, ' ')
+			push(' ', st, en)
+		case script != nil && r < 0x10000 && size > 1 && script.of(r)&fFoldSame != 0:
+			push(r, st, en) // as the default case below would
+			f.exotic = true
 		case isInvisible(r):
 			// dropped: zero-width joiners and the like hide words from matchers
+			changed(st, en)
+			f.exotic = true
 		default:
+			f.exotic = true
 			n := utf8.EncodeRune(buf[:], r)
 			if norm.NFKC.IsNormal(buf[:n]) {
-				f.push(unicode.ToLower(r), st, en)
+				lr := unicode.ToLower(r)
+				if lr != r || r == utf8.RuneError && size == 1 {
+					if size == 1 {
+						f.invalid = true // an invalid byte read as U+FFFD
+					}
+					changed(st, en, lr)
+				}
+				push(lr, st, en)
 				continue
 			}
+			var out [8]rune
+			rs := out[:0]
 			for _, nr := range norm.NFKC.String(string(r)) {
 				if isInvisible(nr) {
 					continue
 				}
-				f.push(unicode.ToLower(nr), st, en)
+				rs = append(rs, unicode.ToLower(nr))
+			}
+			changed(st, en, rs...)
+			for _, nr := range rs {
+				push(nr, st, en)
 			}
 		}
 	}
-	return f
+	if script != nil {
+		if f.same {
+			f.str = s
+		} else {
+			sb.WriteString(s[pend:])
+			f.str = sb.String()
+		}
+	}
 }
 
-func (f *folded) push(r rune, st, en int32) {
-	f.runes = append(f.runes, r)
-	f.start = append(f.start, st)
-	f.end = append(f.end, en)
+// decodeRune is utf8.DecodeRuneInString(s[i:]), with the three-byte
+// sequences of CJK text decoded inline.
+func decodeRune(s string, i int) (rune, int) {
+	if b := s[i]; b >= 0xE0 && b < 0xF0 && i+2 < len(s) {
+		b1, b2 := s[i+1], s[i+2]
+		if b1&0xC0 == 0x80 && b2&0xC0 == 0x80 {
+			r := rune(b&0x0F)<<12 | rune(b1&0x3F)<<6 | rune(b2&0x3F)
+			if r >= 0x800 && (r < 0xD800 || r > 0xDFFF) {
+				return r, 3
+			}
+		}
+	}
+	return utf8.DecodeRuneInString(s[i:])
+}
+
+// isLookalike reports letters in look-alike code points that only NFKC
+// turns back into ASCII (math bold 𝐀𝐌𝟔𝟖, circled and squared letters).
+func isLookalike(r rune) bool {
+	return (r >= 0x1D400 && r <= 0x1D7FF) || (r >= 0x24B6 && r <= 0x24E9) || (r >= 0x1F130 && r <= 0x1F189)
 }
 
 func isInvisible(r rune) bool {
@@ -82,16 +204,19 @@ func isInvisible(r rune) bool {
 
 // simplifyFolded runs simplify over the folded runes and keeps the result
 // when it has as many runes (OpenCC t2s maps character for character);
-// otherwise the text stays unsimplified and the map stays exact.
-func simplifyFolded(f *folded, simplify func(string) string) {
+// otherwise the text stays unsimplified and the map stays exact. It
+// reports whether a rune changed.
+func simplifyFolded(f *folded, simplify func(string) string) bool {
 	if simplify == nil || len(f.runes) == 0 {
-		return
+		return false
 	}
 	out := []rune(simplify(string(f.runes)))
 	if len(out) != len(f.runes) {
-		return
+		return false
 	}
+	changed := !slices.Equal(f.runes, out)
 	copy(f.runes, out)
+	return changed
 }
 
 // compactText is folded text without spaces and decoration, for
@@ -104,11 +229,14 @@ type compactText struct {
 	gap   []bool
 }
 
+// compactOf compacts folded text (analyzeIn does the same in its own
+// pass).
 func compactOf(f folded) compactText {
+	n := len(f.runes)
 	c := compactText{
-		runes: make([]rune, 0, len(f.runes)),
-		idx:   make([]int32, 0, len(f.runes)),
-		gap:   make([]bool, 0, len(f.runes)),
+		runes: make([]rune, 0, n),
+		idx:   make([]int32, 0, n),
+		gap:   make([]bool, 0, n),
 	}
 	gap := false
 	for i, r := range f.runes {
@@ -125,6 +253,9 @@ func compactOf(f folded) compactText {
 }
 
 func keepCompact(r rune) bool {
+	if (r >= 0x4E00 && r <= 0x9FFF) || (r >= 0x3400 && r <= 0x4DBF) {
+		return true // Han: letters
+	}
 	if r < 0x80 {
 		return r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '_' || r == '|' || r == ',' ||
 			r == '.' || r == '!' || r == '?' || r == ';' || r == ':' || r == '/' || r == '@' || r == '%'

@@ -128,6 +128,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
+	"unicode"
 	"unicode/utf8"
 
 	"winnow/cleaner/normalize"
@@ -184,6 +186,7 @@ type Cleaner struct {
 	simplify func(string) string
 	scripts  *normalize.Scripts
 	comp     *compiled
+	pool     sync.Pool // *scratch for Clean calls
 }
 
 // Options configure New. The zero value is ready to use.
@@ -229,6 +232,7 @@ func New(opts Options) (*Cleaner, error) {
 		simplifyFolded(&f, c.simplify)
 		return string(compactOf(f).runes)
 	})
+	c.comp.runes = newRuneTable(c.comp, c.scripts)
 	return c, nil
 }
 
@@ -259,25 +263,45 @@ type unit struct {
 // Clean checks doc and returns what remains. It never fails: bad input
 // yields fewer removals, not an error.
 func (c *Cleaner) Clean(doc Document) Result {
+	sc, _ := c.pool.Get().(*scratch)
+	if sc == nil {
+		sc = new(scratch)
+	}
+	defer func() {
+		sc.reset()
+		c.pool.Put(sc)
+	}()
 	th := c.rules.thresholds
-	var titles, segs, body []*unit
+	n := len(doc.TitleCandidates) + len(doc.Segments) + len(doc.Body)
+	units := sc.units.take(n)
+	all := make([]*unit, n)
+	for i := range units {
+		all[i] = &units[i]
+	}
+	titles := all[:len(doc.TitleCandidates)]
+	segs := all[len(titles) : len(titles)+len(doc.Segments)]
+	body := all[len(titles)+len(segs):]
+	// (texts are made valid UTF-8 below: folding finds invalid bytes)
 	for i, t := range doc.TitleCandidates {
-		titles = append(titles, &unit{field: record.FieldTitle, index: i, text: strings.ToValidUTF8(t, "\uFFFD")})
+		*titles[i] = unit{field: record.FieldTitle, index: i, text: t}
 	}
 	for i, s := range doc.Segments {
-		segs = append(segs, &unit{field: record.FieldPage, role: s.Role, index: i, text: strings.ToValidUTF8(s.Text, "\uFFFD")})
+		*segs[i] = unit{field: record.FieldPage, role: s.Role, index: i, text: s.Text}
 	}
 	for i, p := range doc.Body {
-		body = append(body, &unit{field: record.FieldBody, index: i, text: strings.ToValidUTF8(p, "\uFFFD")})
+		*body[i] = unit{field: record.FieldBody, index: i, text: p}
 	}
-	all := slices.Concat(titles, segs, body)
 
 	// 1. evidence per line
 	for _, u := range all {
-		if strings.TrimSpace(u.text) == "" {
-			continue
+		if isBlank(u.text) {
+			continue // (an invalid byte is not blank: blank text is valid)
 		}
-		u.li = c.analyze(u.text)
+		u.li = c.analyzeIn(sc, u.text)
+		if u.li.fold.invalid {
+			u.text = strings.ToValidUTF8(u.text, "\uFFFD")
+			u.li = c.analyzeIn(sc, u.text)
+		}
 		u.sigs = c.spamSignals(u.li)
 		u.match = c.lineRule(u.li)
 	}
@@ -292,7 +316,7 @@ func (c *Cleaner) Clean(doc Document) Result {
 	}
 	hant := trad >= th.ScriptMinTraditional && float64(trad) >= th.ScriptMajority*float64(trad+simp)
 	for _, u := range all {
-		if !hant || u.li == nil || c.rules.disabled[RuleScriptMismatch] {
+		if !hant || u.li == nil || c.off(RuleScriptMismatch) {
 			continue
 		}
 		if u.li.simp >= 2 && u.li.trad == 0 && c.hasSpamTopic(u.li) {
@@ -355,25 +379,40 @@ func (c *Cleaner) Clean(doc Document) Result {
 	return c.assemble(titles, segs, body)
 }
 
-func (c *Cleaner) hasScored(li *lineInfo) bool {
-	for _, cat := range scoredCats {
-		if len(li.terms[cat]) > 0 {
-			return true
+// off reports whether the ruleset disables rule.
+func (c *Cleaner) off(rule string) bool {
+	return len(c.rules.disabled) > 0 && c.rules.disabled[rule]
+}
+
+// isBlank reports whether s is empty or all white space
+// (strings.TrimSpace(s) == "").
+func isBlank(s string) bool {
+	for i := 0; i < len(s); {
+		if b := s[i]; b < utf8.RuneSelf {
+			if b != ' ' && (b < '\t' || b > '\r') {
+				return false
+			}
+			i++
+			continue
 		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if !unicode.IsSpace(r) {
+			return false
+		}
+		i += size
 	}
-	return false
+	return true
+}
+
+func (c *Cleaner) hasScored(li *lineInfo) bool {
+	return li.mask&mScored != 0
 }
 
 // hasSpamTopic reports a porn term or a strong gambling or lottery term:
 // the vocabulary that a script mismatch makes suspicious (计划 and 体育
 // alone do not).
 func (c *Cleaner) hasSpamTopic(li *lineInfo) bool {
-	for _, cat := range []string{catPorn, catPornWeak, catGambling, catGamblingBrand, catLottery} {
-		if len(li.terms[cat]) > 0 {
-			return true
-		}
-	}
-	return false
+	return li.mask&(1<<cPorn|1<<cPornWeak|1<<cGambling|1<<cGamblingBrand|1<<cLottery) != 0
 }
 
 // structural reports whether a line has evidence beyond vocabulary, or a
@@ -384,12 +423,7 @@ func (c *Cleaner) structural(u *unit) bool {
 			return true
 		}
 	}
-	for _, cat := range []string{catPorn, catGambling, catGamblingBrand, catLottery} {
-		if len(u.li.terms[cat]) > 0 && len(u.li.news) == 0 {
-			return true
-		}
-	}
-	return false
+	return u.li.mask&(1<<cPorn|1<<cGambling|1<<cGamblingBrand|1<<cLottery) != 0 && len(u.li.news) == 0
 }
 
 // allowed reports whether the allowlist exempts li from rule.
@@ -450,7 +484,7 @@ func (c *Cleaner) trySpans(u *unit, threshold float64) bool {
 				}
 			}
 		}
-		if c.rules.disabled[rule] {
+		if c.off(rule) {
 			return false
 		}
 		u.spans = append(u.spans, span{start: cut[0], end: cut[1], kind: record.KindSpam, rule: rule,
@@ -572,15 +606,15 @@ func (c *Cleaner) linkBlocks(units []*unit, context bool) {
 		if urls < c.rules.thresholds.LinkFarmMinURLs || lines == 0 {
 			return
 		}
-		spam := (context || spammy) && !c.rules.disabled[RuleLinkFarm]
+		spam := (context || spammy) && !c.off(RuleLinkFarm)
 		for _, u := range block {
 			// a farm's anchor headings (相关推荐：) are part of it; other
 			// labels (参考来源：) are left to the boilerplate rules
-			label := u.urls == 0 && !reHTMLTag.MatchString(strings.TrimSpace(u.li.fstr))
+			label := u.urls == 0 && !htmlTagLine(u.li.ftrim())
 			anchor := label && u.match != nil && u.match.rule == RuleRelatedList
 			switch {
 			case spam && label && !anchor:
-				if u.removed == nil && u.match == nil && !c.rules.disabled[RuleLinkList] && !c.allowed(RuleLinkList, u.li) {
+				if u.removed == nil && u.match == nil && !c.off(RuleLinkList) && !c.allowed(RuleLinkList, u.li) {
 					u.match = &lineMatch{kind: record.KindBoilerplate, rule: RuleLinkList,
 						reason: fmt.Sprintf("label of a link farm of %d URLs", urls)}
 				}
@@ -594,7 +628,7 @@ func (c *Cleaner) linkBlocks(units []*unit, context bool) {
 				if !context {
 					u.removed.Reason = fmt.Sprintf("link farm: run of %d link lines with %d URLs, links on throw-away domains or naming spam", len(block), urls)
 				}
-			case !spam && u.removed == nil && !u.spam && !c.rules.disabled[RuleLinkList] && !c.allowed(RuleLinkList, u.li):
+			case !spam && u.removed == nil && !u.spam && !c.off(RuleLinkList) && !c.allowed(RuleLinkList, u.li):
 				u.match = &lineMatch{kind: record.KindBoilerplate, rule: RuleLinkList,
 					reason: fmt.Sprintf("list of links: run of %d link lines with %d URLs", len(block), urls)}
 			}
@@ -624,16 +658,21 @@ func (c *Cleaner) linkBlocks(units []*unit, context bool) {
 
 // linkInfo marks link lines and counts their URLs.
 func (c *Cleaner) linkInfo(u *unit) {
-	t := strings.TrimSpace(u.li.fstr)
+	t := u.li.ftrim()
 	u.urls = len(c.urls(u.li))
 	switch {
-	case reURLish.MatchString(t) || reHTMLTag.MatchString(t):
+	case urlishLine(t) || htmlTagLine(t):
 		u.linkish = true
-	case reLabelOnly.MatchString(t) && utf8.RuneCountInString(t) <= 10:
+	case labelOnlyLine(t) && utf8.RuneCountInString(t) <= 10:
 		u.linkish = true
 	case u.urls > 0:
-		rest := c.comp.url.ReplaceAllString(t, "")
-		rest = c.comp.bareDomain.ReplaceAllString(rest, "")
+		rest := t
+		if mayHaveURL(rest) {
+			rest = replaceMatches(rest, findURLMatches(rest), "")
+		}
+		if c.comp.mayHaveDomain(rest) {
+			rest = replaceMatches(rest, c.comp.findDomainMatches(rest), "")
+		}
 		n := 0
 		for _, r := range rest {
 			if isHan(r) || isASCIIAlnum(r) {
@@ -659,7 +698,7 @@ func (c *Cleaner) applyLineRule(u *unit) {
 		if m == nil || m.rule != RuleBreadcrumb {
 			m = &lineMatch{kind: record.KindBoilerplate, rule: RuleBreadcrumb, reason: "breadcrumb segment"}
 		}
-	case u.role == RolePreamble && m == nil && !c.rules.disabled[RuleOutsideArticle]:
+	case u.role == RolePreamble && m == nil && !c.off(RuleOutsideArticle):
 		m = &lineMatch{kind: record.KindBoilerplate, rule: RuleOutsideArticle,
 			reason: "text above the headline inside the article region"}
 	}
@@ -674,7 +713,7 @@ func (c *Cleaner) applyLineRule(u *unit) {
 func (c *Cleaner) nameIndex(all []*unit) func(string) bool {
 	var b strings.Builder
 	for _, u := range all {
-		if u.li != nil && (len(u.li.terms[catByline]) > 0 || len(u.li.terms[catEditor]) > 0) {
+		if u.li != nil && (u.li.has(cByline) || u.li.has(cEditor)) {
 			b.WriteString(u.li.fstr)
 			b.WriteByte('\n')
 		}
@@ -795,16 +834,21 @@ type pageJudgement struct {
 func (c *Cleaner) judgePage(titles, segs, body []*unit, kept []string, keep []bool, noTitle bool) pageJudgement {
 	th := c.rules.thresholds
 	promoLines := map[string]bool{}
-	lines := map[string]bool{}
+	judged := func(u *unit) bool { return u.li != nil && u.role != RoleChrome && u.role != RoleHidden }
 	for _, u := range slices.Concat(titles, segs, body) {
-		if u.li == nil || u.role == RoleChrome || u.role == RoleHidden {
-			continue
+		if judged(u) && u.spam && u.removed != nil && promoRule(u.removed.Rule) {
+			promoLines[strings.TrimSpace(u.text)] = true
 		}
-		t := strings.TrimSpace(u.text)
-		lines[t] = true
-		if u.spam && u.removed != nil && promoRule(u.removed.Rule) {
-			promoLines[t] = true
+	}
+	// the distinct judged lines, counted only when the share can decide
+	nLines := func() int {
+		lines := map[string]bool{}
+		for _, u := range slices.Concat(titles, segs, body) {
+			if judged(u) {
+				lines[strings.TrimSpace(u.text)] = true
+			}
 		}
+		return len(lines)
 	}
 	keptHan := 0
 	for i, u := range body {
@@ -820,8 +864,8 @@ func (c *Cleaner) judgePage(titles, segs, body []*unit, kept []string, keep []bo
 	switch {
 	case len(promoLines) >= th.SpamPageMinLines:
 		pj.spam, pj.reason = true, fmt.Sprintf("%d promotional spam lines (>= %d)", len(promoLines), th.SpamPageMinLines)
-	case len(promoLines) >= 3 && float64(len(promoLines)) >= th.SpamPageShare*float64(len(lines)):
-		pj.spam, pj.reason = true, fmt.Sprintf("%d of %d lines are promotional spam (>= %g)", len(promoLines), len(lines), th.SpamPageShare)
+	case len(promoLines) >= 3 && float64(len(promoLines)) >= th.SpamPageShare*float64(nLines()):
+		pj.spam, pj.reason = true, fmt.Sprintf("%d of %d lines are promotional spam (>= %g)", len(promoLines), nLines(), th.SpamPageShare)
 	case titleSpam && keptHan < th.ProseMinHan:
 		pj.spam, pj.reason = true, fmt.Sprintf("spam title over a body with %d Han characters left (< %d)", keptHan, th.ProseMinHan)
 	}
@@ -847,7 +891,8 @@ func (c *Cleaner) judgePage(titles, segs, body []*unit, kept []string, keep []bo
 			ev = append(ev, fmt.Sprintf("%s +%g: every title candidate is spam", PageNoCleanTitle, w))
 		}
 	}
-	if w := c.rules.weight(PageSpamShare); w > 0 {
+	if w := c.rules.weight(PageSpamShare); w > 0 && (th.SpamPageTextShare <= 0 || anySpam(titles, body)) {
+		// (with no spam removed the share is 0: below any positive threshold)
 		removed, total := spamTextShare(titles, body)
 		if total > 0 && float64(removed) >= th.SpamPageTextShare*float64(total) {
 			pts += w
@@ -884,7 +929,7 @@ func (c *Cleaner) judgePage(titles, segs, body []*unit, kept []string, keep []bo
 		pj.spam = true
 		pj.reason = fmt.Sprintf("page score %g >= %g; %s", pts, th.SpamPageScore, strings.Join(ev, "; "))
 	}
-	if !pj.spam || c.rules.disabled[RulePromoPage] {
+	if !pj.spam || c.off(RulePromoPage) {
 		return pj
 	}
 	pj.promo = map[int]*record.Removal{}
@@ -909,6 +954,23 @@ func (c *Cleaner) judgePage(titles, segs, body []*unit, kept []string, keep []bo
 			Field: u.field, Reason: reason}
 	}
 	return pj
+}
+
+// anySpam reports a spam removal, of a line or a span, in units.
+func anySpam(groups ...[]*unit) bool {
+	for _, units := range groups {
+		for _, u := range units {
+			if u.removed != nil && u.removed.Kind == record.KindSpam {
+				return true
+			}
+			for _, cut := range u.cuts {
+				if cut.Kind == record.KindSpam {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // spamTextShare counts the Han and ASCII letters and digits of the title
@@ -969,7 +1031,7 @@ func (c *Cleaner) promoPoints(li *lineInfo) (float64, string) {
 	}
 	var promo []hit
 	for _, h := range li.hits {
-		if c.hasCat(h, catPromo) || c.hasCat(h, catPromoWeak) {
+		if h.is(cPromo) || h.is(cPromoWeak) {
 			promo = append(promo, h)
 		}
 	}
@@ -990,7 +1052,7 @@ func (c *Cleaner) promoPoints(li *lineInfo) (float64, string) {
 		}
 		seen[t] = true
 		w := c.rules.weight("vocab." + catPromoWeak)
-		if c.hasCat(h, catPromo) {
+		if h.is(cPromo) {
 			w = c.rules.weight("vocab." + catPromo)
 		}
 		if w > 0 {
