@@ -642,6 +642,19 @@ func (tb *textBuilder) write(s string, c *chunk) {
 	for i := 0; i < len(s); {
 		r := rune(s[i])
 		size := 1
+		if lead := s[i]; lead >= 0xE4 && lead <= 0xE9 && i+2 < len(s) && !tb.space {
+			// A three-byte character of U+4000..U+9FFF: CJK ideographs
+			// (wide, never space or control) take this copy-through path.
+			if r := rune(lead&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F); r >= 0x4E00 &&
+				s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+				tb.b = append(tb.b, s[i:i+3]...)
+				c.wlen += 3
+				c.chars++
+				tb.last = r
+				i += 3
+				continue
+			}
+		}
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[i:])
 		}

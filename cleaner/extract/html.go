@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/PuerkitoBio/goquery"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
@@ -31,16 +30,14 @@ type htmlResult struct {
 
 // extractHTML runs the HTML path on decoded text.
 func (x *Extractor) extractHTML(in *Input, text string, d *Draft) error {
-	stripped := stripRaw(text)
-	doc, err := goquery.NewDocumentFromReader(strings.NewReader(stripped))
+	root, size, err := parseDocument(text)
 	if err != nil {
 		// The parser refuses documents nested deeper than it supports;
 		// read their text with the tokenizer and treat it as plain text.
 		lines, title := tokenText(text)
 		return x.extractLines(in, lines, title, d)
 	}
-	root := doc.Nodes[0]
-	pg := buildPage(root, len(stripped))
+	pg := buildPage(root, size)
 	if pg.total.chars == 0 && strings.TrimSpace(pg.title) == "" {
 		return fmt.Errorf("%w: no text in %s", ErrEmpty, describe(in))
 	}

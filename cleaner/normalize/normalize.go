@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/longbridgeapp/opencc"
 
@@ -91,9 +92,17 @@ func (c *Converter) Convert(s string) string {
 
 // ConvertLines converts s line by line, exactly as `winnow normalize`
 // does for a stream.
+//
+// No dictionary key holds a line break (compile refuses one), so no match
+// crosses one and valid UTF-8 is converted whole, without splitting it.
+// (Convert leaves a line without CJK as it is, invalid bytes included, so
+// invalid input is still converted line by line.)
 func (c *Converter) ConvertLines(s string) string {
 	if c.table == nil || !hasCJK(s) {
 		return s
+	}
+	if utf8.ValidString(s) {
+		return c.table.convert(s)
 	}
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
@@ -102,10 +111,17 @@ func (c *Converter) ConvertLines(s string) string {
 	return strings.Join(lines, "\n")
 }
 
+// hasCJK reports whether s holds a rune at or above U+2E80 (the start of
+// the CJK blocks): every dictionary key does.
 func hasCJK(s string) bool {
-	for _, r := range s {
-		if r >= 0x2E80 {
-			return true
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0xE2 { // the lead byte of U+2000 and above
+			for _, r := range s[i:] {
+				if r >= 0x2E80 {
+					return true
+				}
+			}
+			return false
 		}
 	}
 	return false

@@ -153,3 +153,46 @@ func BenchmarkClassify(b *testing.B) {
 		s.Classify(text)
 	}
 }
+
+// FuzzConvertLinesPerLine holds ConvertLines, which converts the text
+// whole, to its contract: the same as converting every line alone.
+func FuzzConvertLinesPerLine(f *testing.F) {
+	for _, s := range []string{"乾隆皇帝\n後來", "軟體\n\n發展", "a\n數\n據庫", "頭髮\r\n後"} {
+		f.Add(s)
+	}
+	c, err := normalize.New("t2s")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		lines := strings.Split(in, "\n")
+		for i, l := range lines {
+			lines[i] = c.Convert(l)
+		}
+		if got, want := c.ConvertLines(in), strings.Join(lines, "\n"); got != want {
+			t.Errorf("ConvertLines(%q) = %q, per line %q", in, got, want)
+		}
+	})
+}
+
+// FuzzCountPerRune holds Count's byte scan to counting rune by rune (as
+// ranging over the string decodes them, invalid bytes included).
+func FuzzCountPerRune(f *testing.F) {
+	for _, s := range []string{"乾隆年間的詩詞與書畫", "简体中文的文章", "mixed 體 and 体 \xe4\xb8", "\xed\xa0\x80後\xff"} {
+		f.Add(s)
+	}
+	s, err := normalize.NewScripts()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, in string) {
+		var wt, ws int
+		for _, r := range in {
+			a, b := s.Count(string(r))
+			wt, ws = wt+a, ws+b
+		}
+		if gt, gs := s.Count(in); gt != wt || gs != ws {
+			t.Errorf("Count(%q) = %d, %d; rune by rune %d, %d", in, gt, gs, wt, ws)
+		}
+	})
+}

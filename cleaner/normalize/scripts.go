@@ -1,8 +1,11 @@
 package normalize
 
 import (
+	_ "embed"
+	"encoding/binary"
 	"fmt"
 	"slices"
+	"unicode/utf8"
 
 	"github.com/longbridgeapp/opencc"
 
@@ -36,9 +39,44 @@ func (s runeSet) has(r rune) bool { return r < scriptRunes && s[r>>6]&(1<<(r&63)
 // text counts as mixed rather than as its majority script.
 const MixedShare = 0.2
 
-// NewScripts builds the character tables from OpenCC's dictionaries
-// (about 0.2 s).
+// NewScripts returns the character tables. They are derived from
+// OpenCC's dictionaries (BuildScripts, about 0.2 s) and shipped
+// precomputed in scripts.bin, which TestScriptsTableUpToDate holds equal
+// to BuildScripts' result (go test -run ScriptsTable -update rewrites
+// it); loading them takes microseconds.
 func NewScripts() (*Scripts, error) {
+	n := scriptRunes/64 + 1
+	if len(scriptsTable) != 2*8*n {
+		return nil, fmt.Errorf("normalize: scripts.bin has %d bytes, want %d", len(scriptsTable), 2*8*n)
+	}
+	s := &Scripts{traditional: newRuneSet(), simplified: newRuneSet()}
+	for i := range n {
+		s.traditional[i] = binary.LittleEndian.Uint64(scriptsTable[8*i:])
+		s.simplified[i] = binary.LittleEndian.Uint64(scriptsTable[8*(n+i):])
+	}
+	return s, nil
+}
+
+// scriptsTable is the traditional then the simplified bitmap, 64-bit
+// little-endian words.
+//
+//go:embed scripts.bin
+var scriptsTable []byte
+
+// MarshalBinary encodes the tables as scripts.bin holds them.
+func (s *Scripts) MarshalBinary() ([]byte, error) {
+	out := make([]byte, 0, 16*len(s.traditional))
+	for _, set := range []runeSet{s.traditional, s.simplified} {
+		for _, w := range set {
+			out = binary.LittleEndian.AppendUint64(out, w)
+		}
+	}
+	return out, nil
+}
+
+// BuildScripts builds the character tables from OpenCC's dictionaries,
+// as NewScripts' precomputed tables were built (about 0.2 s).
+func BuildScripts() (*Scripts, error) {
 	ccs := map[string]*opencc.OpenCC{}
 	for _, cfg := range []string{"t2s", "s2t", "s2tw", "s2hk"} {
 		cc, err := opencc.New(cfg)
@@ -92,7 +130,23 @@ func onlyOneScript(cc *opencc.OpenCC, r rune) bool {
 // Count returns how many Traditional-only and Simplified-only characters
 // text holds.
 func (s *Scripts) Count(text string) (traditional, simplified int) {
-	for _, r := range text {
+	for i := 0; i < len(text); {
+		c := text[i]
+		if c < 0xE3 {
+			// ASCII, or a sequence of a rune below U+3000 (or an invalid
+			// byte): no script-specific character.
+			i++
+			continue
+		}
+		var r rune
+		if c < 0xF0 && i+2 < len(text) && text[i+1]&0xC0 == 0x80 && text[i+2]&0xC0 == 0x80 {
+			r = rune(c&0x0F)<<12 | rune(text[i+1]&0x3F)<<6 | rune(text[i+2]&0x3F)
+			i += 3
+		} else {
+			var size int
+			r, size = utf8.DecodeRuneInString(text[i:])
+			i += size
+		}
 		if r < 0x3400 {
 			continue
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"time"
 
 	"winnow/cleaner"
@@ -85,6 +86,12 @@ func runProcess(ctx context.Context, std stdio, args []string) error {
 		return err
 	}
 	if *jsonl {
+		if _, set := os.LookupEnv("GOGC"); !set {
+			// A stream holds one document at a time over a large, fixed
+			// live heap (dictionaries, rules): collecting less often
+			// saves about a tenth of the CPU for a few tens of MB.
+			debug.SetGCPercent(streamGCPercent)
+		}
 		return processStream(ctx, cl, cf.maxBytes, std.in, std.out)
 	}
 	in := std.in
@@ -130,6 +137,10 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// streamGCPercent is the GC target of `process --jsonl` unless GOGC is
+// set.
+const streamGCPercent = 400
 
 // streamInput is one line of `process --jsonl` input.
 type streamInput struct {
@@ -178,16 +189,16 @@ func processLine(ctx context.Context, cl *cleaner.Cleaner, line []byte, tooLong 
 	if tooLong {
 		return streamError{Error: "line too long (raise --max-bytes)"}
 	}
-	var in streamInput
-	if err := json.Unmarshal(line, &in); err != nil {
+	var in streamLine
+	if err := in.decode(line); err != nil {
 		return streamError{Error: "bad JSON line: " + err.Error()}
 	}
 	input := cleaner.Input{URL: in.URL, Decoded: true}
 	switch {
 	case in.HTML != nil:
-		input.Body, input.Format = []byte(*in.HTML), extract.FormatHTML
+		input.Body, input.Format = in.HTML, extract.FormatHTML
 	case in.Text != nil:
-		input.Body, input.Format = []byte(*in.Text), extract.FormatText
+		input.Body, input.Format = in.Text, extract.FormatText
 	default:
 		return streamError{InputID: in.ID, Error: `line has neither "html" nor "text"`}
 	}
