@@ -1,5 +1,6 @@
 // Package extract turns page bytes into an article draft: charset
 // decoding, one HTML parse, metadata, and the main content's paragraphs.
+// It is the only importer of goquery.
 // Pure: (url, bytes, content-type) in, draft out; no network, no files,
 // no logging.
 //
@@ -16,8 +17,10 @@
 //
 // # HTML
 //
-// The decoded page is parsed once into an x/net/html tree and walked
-// once into a flat element table with text statistics (characters, link
+// The decoded page is parsed once into an x/net/html tree. goquery reads
+// the page-level metadata from that tree (<html lang>, <title>, <meta>,
+// JSON-LD, <link rel=canonical>: one selector pass, no second parse), and
+// one walk turns the body into a flat element table with text statistics (characters, link
 // characters, commas including ，、。, paragraphs, images, inputs) and into
 // chunks: runs of inline text between block boundaries and <br>s, the
 // paragraph candidates. Everything after that works on the table:

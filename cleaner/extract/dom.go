@@ -262,20 +262,13 @@ func (w *walker) enter(n *html.Node) bool {
 	}
 	p := w.p
 	switch n.DataAtom {
-	case atom.Script:
-		if isLDJSON(n) && n.FirstChild != nil {
-			p.ldjson = append(p.ldjson, n.FirstChild.Data)
-		}
-		return false
+	case atom.Script, atom.Title, atom.Meta:
+		return false // head metadata: readHead
 	case atom.Style, atom.Template, atom.Svg, atom.Math, atom.Noscript, atom.Iframe,
 		atom.Object, atom.Canvas, atom.Map, atom.Frameset, atom.Frame, atom.Noframes,
 		atom.Source, atom.Track, atom.Param, atom.Link, atom.Base, atom.Area, atom.Input,
 		atom.Embed, atom.Img, atom.Picture, atom.Wbr:
 		switch n.DataAtom {
-		case atom.Link:
-			if p.canonical == "" && strings.EqualFold(attr(n, "rel"), "canonical") {
-				p.canonical = attr(n, "href")
-			}
 		case atom.Img, atom.Picture:
 			w.bumpTop(func(s *stats) { s.imgs++ })
 		case atom.Input:
@@ -283,14 +276,6 @@ func (w *walker) enter(n *html.Node) bool {
 		case atom.Iframe, atom.Object, atom.Embed:
 			w.bumpTop(func(s *stats) { s.embeds++ })
 		}
-		return false
-	case atom.Title:
-		if p.title == "" && !w.inBody() {
-			p.title = textOf(n)
-		}
-		return false
-	case atom.Meta:
-		w.meta(n)
 		return false
 	case atom.Br:
 		w.flush()
@@ -324,10 +309,6 @@ func (w *walker) enter(n *html.Node) bool {
 			hidden = true
 		case "itemprop":
 			itemprop = a.Val
-		case "lang":
-			if n.DataAtom == atom.Html && p.lang == "" {
-				p.lang = a.Val
-			}
 		case "datetime":
 			if n.DataAtom == atom.Time {
 				p.times = append(p.times, idx)
@@ -532,23 +513,6 @@ func (w *walker) flush() {
 		}
 	}
 	w.cur = chunk{}
-}
-
-func (w *walker) meta(n *html.Node) {
-	var key, content string
-	for _, a := range n.Attr {
-		switch a.Key {
-		case "name", "property", "itemprop":
-			if key == "" {
-				key = strings.ToLower(strings.TrimSpace(a.Val))
-			}
-		case "content":
-			content = a.Val
-		}
-	}
-	if key != "" && content != "" {
-		w.p.metas = append(w.p.metas, metaTag{key: key, content: strings.TrimSpace(content)})
-	}
 }
 
 func isLDJSON(n *html.Node) bool {

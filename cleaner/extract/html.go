@@ -38,6 +38,7 @@ func (x *Extractor) extractHTML(in *Input, text string, d *Draft) error {
 		return x.extractLines(in, lines, title, d)
 	}
 	pg := buildPage(root, size)
+	readHead(root, pg)
 	if pg.total.chars == 0 && strings.TrimSpace(pg.title) == "" {
 		return fmt.Errorf("%w: no text in %s", ErrEmpty, describe(in))
 	}
