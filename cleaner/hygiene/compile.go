@@ -53,6 +53,8 @@ type compiled struct {
 	hitSafe     uint64
 	tldsByFirst [256][]string // the TLDs of bareDomain and domainObf by first byte
 	tldOrder    []string      // the TLDs in the order of the regexps' alternation
+
+	plain plainWords // chrome lines no rule can act on (plain.go)
 }
 
 var (
@@ -79,6 +81,7 @@ func compileRules(rs *Ruleset, fold func(string) string) *compiled {
 	}
 	c := &compiled{m: newMatcher(matched, fold), spamTLD: map[string]bool{}, bits: map[string]uint64{},
 		nameStop: map[string]bool{}}
+	c.plain = newPlainWords(rs.vocab, c.m)
 	for _, t := range rs.vocab[catBrandLead] {
 		if f := fold(t); f != "" && !slices.Contains(c.brandLead, f) {
 			c.brandLead = append(c.brandLead, f)

@@ -187,6 +187,8 @@ type Cleaner struct {
 	scripts  *normalize.Scripts
 	comp     *compiled
 	pool     sync.Pool // *scratch for Clean calls
+	// noPlain turns off the plain-chrome shortcut (tests compare).
+	noPlain bool
 }
 
 // Options configure New. The zero value is ready to use.
@@ -258,6 +260,9 @@ type unit struct {
 	kept    string // a kept body line after its cuts
 	linkish bool
 	urls    int
+	// plain: a chrome or hidden line no rule can act on (plainLine); it
+	// is not analyzed (li stays nil) and only ends runs of link lines.
+	plain bool
 }
 
 // Clean checks doc and returns what remains. It never fails: bad input
@@ -296,6 +301,10 @@ func (c *Cleaner) Clean(doc Document) Result {
 	for _, u := range all {
 		if isBlank(u.text) {
 			continue // (an invalid byte is not blank: blank text is valid)
+		}
+		if (u.role == RoleChrome || u.role == RoleHidden) && !c.noPlain && c.comp.plainLine(u.text) {
+			u.plain = true
+			continue
 		}
 		u.li = c.analyzeIn(sc, u.text)
 		if u.li.fold.invalid {
@@ -637,6 +646,15 @@ func (c *Cleaner) linkBlocks(units []*unit, context bool) {
 	var role Role
 	for _, u := range units {
 		if u.li == nil {
+			if u.plain {
+				// what its analysis would give: no link line, nothing
+				// matched, so it ends a run
+				if u.role != role {
+					flush()
+					role = u.role
+				}
+				flush()
+			}
 			continue
 		}
 		if u.role != role {

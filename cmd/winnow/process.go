@@ -162,13 +162,17 @@ type streamError struct {
 func processStream(ctx context.Context, cl *cleaner.Cleaner, maxBytes int64, r io.Reader, w io.Writer) error {
 	br := bufio.NewReaderSize(r, 1<<20)
 	bw := bufio.NewWriter(w)
+	// One line is handled at a time: its buffers are reused, and a line
+	// that fits in br is read in place.
+	var sl streamLine
+	var long []byte
 	for {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		line, tooLong, err := readLine(br, maxBytes*2+4096)
+		line, tooLong, err := readLine(br, maxBytes*2+4096, &long)
 		if len(bytes.TrimSpace(line)) > 0 || tooLong {
-			out := processLine(ctx, cl, line, tooLong)
+			out := processLine(ctx, cl, &sl, line, tooLong)
 			if werr := writeJSONLine(bw, out); werr != nil {
 				return werr
 			}
@@ -185,11 +189,11 @@ func processStream(ctx context.Context, cl *cleaner.Cleaner, maxBytes int64, r i
 	}
 }
 
-func processLine(ctx context.Context, cl *cleaner.Cleaner, line []byte, tooLong bool) any {
+// processLine handles one input line; in is its decoding scratch.
+func processLine(ctx context.Context, cl *cleaner.Cleaner, in *streamLine, line []byte, tooLong bool) any {
 	if tooLong {
 		return streamError{Error: "line too long (raise --max-bytes)"}
 	}
-	var in streamLine
 	if err := in.decode(line); err != nil {
 		return streamError{Error: "bad JSON line: " + err.Error()}
 	}
@@ -210,21 +214,31 @@ func processLine(ctx context.Context, cl *cleaner.Cleaner, line []byte, tooLong 
 	return a
 }
 
-// readLine reads one '\n'-terminated line; past max bytes it discards the
-// rest of the line and reports tooLong.
-func readLine(br *bufio.Reader, max int64) (line []byte, tooLong bool, err error) {
+// readLine reads one '\n'-terminated line. A line that fits in br's
+// buffer is returned in place (valid until the next read); a longer one
+// is gathered in *buf, which is kept for the next. Past max bytes it
+// discards the rest of the line and reports tooLong.
+func readLine(br *bufio.Reader, max int64, buf *[]byte) (line []byte, tooLong bool, err error) {
+	chunk, err := br.ReadSlice('\n')
+	if !errors.Is(err, bufio.ErrBufferFull) {
+		if int64(len(chunk)) > max {
+			return nil, true, err
+		}
+		return chunk, false, err
+	}
+	line = (*buf)[:0]
+	defer func() { *buf = line[:0] }()
 	for {
-		chunk, err := br.ReadSlice('\n')
 		if int64(len(line)+len(chunk)) > max {
 			tooLong = true
 			line = line[:0]
 		} else {
 			line = append(line, chunk...)
 		}
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return line, tooLong, err
 		}
-		return line, tooLong, err
+		chunk, err = br.ReadSlice('\n')
 	}
 }
 

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -12,6 +14,9 @@ import (
 type streamLine struct {
 	ID, URL    string
 	HTML, Text []byte
+	// buf holds unescaped strings; decode reuses it from line to line, so
+	// HTML and Text are valid until the next decode.
+	buf []byte
 }
 
 // decode fills l from one JSON line with the meaning json.Unmarshal into
@@ -28,7 +33,7 @@ func (l *streamLine) decode(line []byte) error {
 	if err := json.Unmarshal(line, &in); err != nil {
 		return err
 	}
-	*l = streamLine{ID: in.ID, URL: in.URL}
+	*l = streamLine{ID: in.ID, URL: in.URL, buf: l.buf}
 	if in.HTML != nil {
 		l.HTML = []byte(*in.HTML)
 	}
@@ -41,7 +46,7 @@ func (l *streamLine) decode(line []byte) error {
 // decodeFast is the scanner of decode; it reports false, leaving l in
 // any state, for input it does not handle.
 func (l *streamLine) decodeFast(b []byte) bool {
-	*l = streamLine{}
+	*l = streamLine{buf: l.buf[:0]}
 	i := skipSpace(b, 0)
 	if i >= len(b) || b[i] != '{' {
 		return false
@@ -76,7 +81,7 @@ func (l *streamLine) decodeFast(b []byte) bool {
 		null := false
 		switch {
 		case b[i] == '"':
-			v, next, ok := unquoteJSON(b, i)
+			v, next, ok := unquoteJSON(b, i, &l.buf)
 			if !ok {
 				return false
 			}
@@ -155,21 +160,66 @@ var jsonPlain = func() (t [256]bool) {
 	return t
 }()
 
+// Byte-lane constants of the eight-bytes-at-a-time scan in plainRun.
+const (
+	lanes01 = 0x0101010101010101
+	lanes80 = 0x8080808080808080
+)
+
+// notPlain8 is non-zero when one of the eight bytes of w is not plain
+// (jsonPlain): a '"', a '\\' or a byte below 0x20. The tests for a zero
+// byte, (x - 0x01…) &^ x & 0x80…, and for a byte below n, (w - n…) &^ w &
+// 0x80…, are exact as to whether there is one.
+func notPlain8(w uint64) uint64 {
+	q := w ^ (lanes01 * '"')
+	e := w ^ (lanes01 * '\\')
+	return ((q-lanes01)&^q | (e-lanes01)&^e | (w-lanes01*0x20)&^w) & lanes80
+}
+
 // plainRun returns the index of the first byte at or after i that is not
-// plain (jsonPlain).
+// plain (jsonPlain), reading eight bytes at a time where it can.
 func plainRun(b []byte, i int) int {
+	for i+8 <= len(b) {
+		if m := notPlain8(binary.LittleEndian.Uint64(b[i:])); m != 0 {
+			// Lanes below the first byte that is not plain are exact:
+			// the lowest mark is that byte.
+			return i + bits.TrailingZeros64(m)>>3
+		}
+		i += 8
+	}
 	for i < len(b) && jsonPlain[b[i]] {
 		i++
 	}
 	return i
 }
 
+// copyPlain copies the plain run of b at i to dst at w, eight bytes at a
+// time (dst has room for eight bytes past the longest output), and
+// returns the indexes after it.
+func copyPlain(dst []byte, w int, b []byte, i int) (int, int) {
+	for i+8 <= len(b) {
+		x := binary.LittleEndian.Uint64(b[i:])
+		binary.LittleEndian.PutUint64(dst[w:], x)
+		if m := notPlain8(x); m != 0 {
+			k := bits.TrailingZeros64(m) >> 3
+			return w + k, i + k
+		}
+		i, w = i+8, w+8
+	}
+	for i < len(b) && jsonPlain[b[i]] {
+		dst[w] = b[i]
+		i, w = i+1, w+1
+	}
+	return w, i
+}
+
 // unquoteJSON decodes the JSON string starting at b[i] (a '"'); it
 // returns the bytes, the index after the closing quote, and false for
 // what it leaves to encoding/json (which replaces invalid UTF-8 and lone
 // surrogates with U+FFFD and rejects bad escapes and control
-// characters).
-func unquoteJSON(b []byte, i int) ([]byte, int, bool) {
+// characters). A string without escapes is returned as a slice of b;
+// one with escapes is appended to *buf (the result aliases it).
+func unquoteJSON(b []byte, i int, buf *[]byte) ([]byte, int, bool) {
 	i++
 	start := i
 	i = plainRun(b, i)
@@ -177,70 +227,72 @@ func unquoteJSON(b []byte, i int) ([]byte, int, bool) {
 		// nothing to unescape: alias the line
 		return b[start:i], i + 1, utf8.Valid(b[start:i])
 	}
-	out := make([]byte, 0, len(b)-start)
+	// The output is never longer than the input (every escape is longer
+	// than what it stands for), plus eight bytes of slack for copyPlain.
+	from := len(*buf)
+	need := from + len(b) - start + 8
+	if cap(*buf) < need {
+		*buf = append(make([]byte, 0, need), *buf...)
+	}
+	dst := (*buf)[:cap(*buf)]
+	w := from + copy(dst[from:], b[start:i])
 	for {
-		run := i
-		i = plainRun(b, i)
-		out = append(out, b[run:i]...)
 		if i >= len(b) {
 			return nil, 0, false
 		}
-		c := b[i]
-		switch {
+		switch c := b[i]; {
 		case c == '"':
+			*buf = dst[:w]
+			out := dst[from:w]
 			return out, i + 1, utf8.Valid(out)
-		case c == '\\':
-			if i+1 >= len(b) {
+		case c != '\\' || i+1 >= len(b):
+			return nil, 0, false // a control character, or a '\\' at the end
+		}
+		switch e := b[i+1]; e {
+		case 'u':
+			if i+5 < len(b) && b[i+2] == '0' && b[i+3] == '0' {
+				// \u00XX: the escapes of <, >, & and control characters
+				if hi, lo := unhex(b[i+4]), unhex(b[i+5]); hi < 8 && lo < 16 {
+					dst[w] = hi<<4 | lo
+					w, i = copyPlain(dst, w+1, b, i+6)
+					continue
+				}
+			}
+			r, ok := hex4(b, i+2)
+			if !ok {
 				return nil, 0, false
 			}
-			switch e := b[i+1]; e {
-			case '"', '\\', '/':
-				out = append(out, e)
-			case 'b':
-				out = append(out, '\b')
-			case 'f':
-				out = append(out, '\f')
-			case 'n':
-				out = append(out, '\n')
-			case 'r':
-				out = append(out, '\r')
-			case 't':
-				out = append(out, '\t')
-			case 'u':
-				if i+5 < len(b) && b[i+2] == '0' && b[i+3] == '0' {
-					// \u00XX: the escapes of <, >, & and control characters
-					hi, lo := unhex(b[i+4]), unhex(b[i+5])
-					if hi < 8 && lo < 16 {
-						out = append(out, hi<<4|lo)
-						i += 6
-						continue
-					}
+			i += 6
+			if utf16.IsSurrogate(r) {
+				r2, ok := rune(0), false
+				if i+1 < len(b) && b[i] == '\\' && b[i+1] == 'u' {
+					r2, ok = hex4(b, i+2)
 				}
-				r, ok := hex4(b, i+2)
-				if !ok {
+				r = utf16.DecodeRune(r, r2)
+				if !ok || r == utf8.RuneError {
 					return nil, 0, false
 				}
 				i += 6
-				if utf16.IsSurrogate(r) {
-					r2, ok := rune(0), false
-					if i+1 < len(b) && b[i] == '\\' && b[i+1] == 'u' {
-						r2, ok = hex4(b, i+2)
-					}
-					r = utf16.DecodeRune(r, r2)
-					if !ok || r == utf8.RuneError {
-						return nil, 0, false
-					}
-					i += 6
-				}
-				out = utf8.AppendRune(out, r)
-				continue
-			default:
-				return nil, 0, false
 			}
-			i += 2
-		default: // a control character
+			w += utf8.EncodeRune(dst[w:], r)
+			w, i = copyPlain(dst, w, b, i)
+			continue
+		case '"', '\\', '/':
+			dst[w] = e
+		case 'b':
+			dst[w] = '\b'
+		case 'f':
+			dst[w] = '\f'
+		case 'n':
+			dst[w] = '\n'
+		case 'r':
+			dst[w] = '\r'
+		case 't':
+			dst[w] = '\t'
+		default:
 			return nil, 0, false
 		}
+		w, i = copyPlain(dst, w+1, b, i+2)
 	}
 }
 
