@@ -138,33 +138,15 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 // Write appends a unless the store already holds it (see the package
 // doc). An invalid record returns an error wrapping sink.ErrRejected.
 func (s *Store) Write(ctx context.Context, a *record.Article) error {
-	res, err := s.WriteBatch(ctx, []*record.Article{a})
-	if err != nil {
-		return err
-	}
-	if len(res.Rejected) > 0 {
-		return res.Rejected[0].Err
-	}
-	return nil
+	return upsert.One(ctx, s, a)
 }
 
 // WriteBatch appends the records of recs the store does not hold yet, in
-// one write, and fsyncs. Invalid records are left out and listed in
+// one write, and fsyncs. Of several versions of one id in recs, only the
+// one that wins is appended. Invalid records are left out and listed in
 // Rejected; a non-nil error means nothing was appended (retry the batch).
 func (s *Store) WriteBatch(ctx context.Context, recs []*record.Article) (sink.BatchResult, error) {
-	var res sink.BatchResult
-	valid := make([]*record.Article, 0, len(recs))
-	for i, a := range recs {
-		if err := upsert.Check(a); err != nil {
-			id := ""
-			if a != nil {
-				id = a.ID
-			}
-			res.Rejected = append(res.Rejected, sink.Rejection{Index: i, ID: id, Err: err})
-			continue
-		}
-		valid = append(valid, a)
-	}
+	valid, res := upsert.Split(recs)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -173,47 +155,29 @@ func (s *Store) WriteBatch(ctx context.Context, recs []*record.Article) (sink.Ba
 	if err := ctx.Err(); err != nil {
 		return sink.BatchResult{}, fmt.Errorf("jsonl: write: %w", err)
 	}
-
-	// Decide against the index plus this batch, committing to the index
-	// only once the batch is on disk.
-	pending := versions{}
+	writes := upsert.Plan(valid, func(id string) *upsert.Stored {
+		if v, ok := s.index[keyOf(id)]; ok {
+			return v.stored()
+		}
+		return nil
+	}, &res)
+	if len(writes) == 0 {
+		return res, nil
+	}
+	// The index learns the batch only once it is on disk.
 	var buf bytes.Buffer
-	for _, a := range valid {
-		key := keyOf(a.ID)
-		cur, ok := pending[key]
-		if !ok {
-			cur, ok = s.index[key]
-		}
-		var stored *upsert.Stored
-		if ok {
-			stored = cur.stored()
-		}
-		switch upsert.Decide(stored, a) {
-		case upsert.Unchanged:
-			res.Unchanged++
-			continue
-		case upsert.Stale:
-			res.Stale++
-			continue
-		case upsert.Insert:
-			res.Inserted++
-		case upsert.Update:
-			res.Updated++
-		}
-		line, err := marshalLine(a)
+	for _, w := range writes {
+		line, err := marshalLine(w.Article)
 		if err != nil {
-			return sink.BatchResult{}, fmt.Errorf("jsonl: encode %s: %w", a.ID, err)
+			return sink.BatchResult{}, fmt.Errorf("jsonl: encode %s: %w", w.Article.ID, err)
 		}
 		buf.Write(line)
-		pending[key] = versionOf(a)
 	}
-	if buf.Len() > 0 {
-		if err := s.append(buf.Bytes()); err != nil {
-			return sink.BatchResult{}, err
-		}
-		for k, v := range pending {
-			s.index[k] = v
-		}
+	if err := s.append(buf.Bytes()); err != nil {
+		return sink.BatchResult{}, err
+	}
+	for _, w := range writes {
+		s.index[keyOf(w.Article.ID)] = versionOf(w.Article)
 	}
 	return res, nil
 }

@@ -1,14 +1,9 @@
 package jsonl
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -28,19 +23,15 @@ func TestKillChild(t *testing.T) {
 	}
 	s, err := Open(context.Background(), Options{Dir: dir, MaxBytes: 64 << 10})
 	if err != nil {
-		fmt.Println("ERROR", err)
-		os.Exit(1)
+		sinktest.ChildFail(t, err)
 	}
 	for k := 0; ; k++ {
-		var batch []*record.Article
-		for i := range 10 {
-			batch = append(batch, sinktest.Article(k*10+i))
+		// The new articles of batch k only: an append log has no updates to
+		// check.
+		if _, err := s.WriteBatch(context.Background(), sinktest.KillBatch(k, 10)[:10]); err != nil {
+			sinktest.ChildFail(t, err)
 		}
-		if _, err := s.WriteBatch(context.Background(), batch); err != nil {
-			fmt.Println("ERROR", err)
-			os.Exit(1)
-		}
-		fmt.Println("COMMITTED", k)
+		sinktest.ChildCommitted(k)
 	}
 }
 
@@ -49,40 +40,13 @@ func TestKillChild(t *testing.T) {
 // the directory opens and takes writes.
 func TestKill(t *testing.T) {
 	dir := t.TempDir()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), killEnvDir+"="+dir)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	committed := -1
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "ERROR") {
-			t.Fatalf("child: %s", line)
+	committed := sinktest.RunKilled(t, "TestKillChild", []string{killEnvDir + "=" + dir}, func(line string) bool {
+		if line != "COMMITTED 5" {
+			return false
 		}
-		if n, ok := strings.CutPrefix(line, "COMMITTED "); ok {
-			committed, _ = strconv.Atoi(n)
-		}
-		if committed >= 5 {
-			time.Sleep(time.Duration(rand.IntN(5)) * time.Millisecond)
-			break
-		}
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
-	for sc.Scan() {
-		if n, ok := strings.CutPrefix(sc.Text(), "COMMITTED "); ok {
-			committed, _ = strconv.Atoi(n)
-		}
-	}
+		time.Sleep(time.Duration(rand.IntN(5)) * time.Millisecond)
+		return true
+	})
 
 	seen := map[string]bool{}
 	stats, err := Scan(t.Context(), dir, func(a *record.Article) error { seen[a.ID] = true; return nil })

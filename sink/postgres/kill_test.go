@@ -1,16 +1,11 @@
 package postgres
 
 import (
-	"bufio"
 	"context"
-	"fmt"
 	"os"
-	"os/exec"
-	"strings"
 	"testing"
 	"time"
 
-	"winnow/sink/record"
 	"winnow/sink/sinktest"
 )
 
@@ -24,19 +19,6 @@ const (
 	killBatch     = 10
 )
 
-func killBatchRecs(k int) []*record.Article {
-	var recs []*record.Article
-	for i := range killBatch {
-		recs = append(recs, sinktest.Article(k*killBatch+i))
-	}
-	if k > 0 { // new versions, with fewer removals, of the previous batch
-		for i := range killBatch {
-			recs = append(recs, sinktest.Version(sinktest.Article((k-1)*killBatch+i), 1))
-		}
-	}
-	return recs
-}
-
 // TestKillChild is the child's body; it does nothing in a normal run.
 func TestKillChild(t *testing.T) {
 	dsn := os.Getenv(killEnvDSN)
@@ -46,53 +28,24 @@ func TestKillChild(t *testing.T) {
 	ctx := context.Background()
 	s, err := Open(ctx, Options{DSN: dsn, Schema: os.Getenv(killEnvSchema)})
 	if err != nil {
-		fmt.Println("ERROR", err)
-		os.Exit(1)
+		sinktest.ChildFail(t, err)
 	}
-	if _, err := s.WriteBatch(ctx, killBatchRecs(0)); err != nil {
-		fmt.Println("ERROR", err)
-		os.Exit(1)
+	if _, err := s.WriteBatch(ctx, sinktest.KillBatch(0, killBatch)); err != nil {
+		sinktest.ChildFail(t, err)
 	}
-	fmt.Println("COMMITTED 0")
-	s.beforeCommit = func() {
-		fmt.Println("IN-TX")
-		time.Sleep(time.Hour)
-	}
-	s.WriteBatch(ctx, killBatchRecs(1))
+	sinktest.ChildCommitted(0)
+	s.beforeCommit = sinktest.ChildInTx
+	s.WriteBatch(ctx, sinktest.KillBatch(1, killBatch))
 }
 
 func TestKillInsideTransaction(t *testing.T) {
 	dsn := testDSN(t)
 	schema := newSchema(t, dsn)
-	cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), killEnvDSN+"="+dsn, killEnvSchema+"="+schema)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	committed := sinktest.RunKilled(t, "TestKillChild", []string{killEnvDSN + "=" + dsn, killEnvSchema + "=" + schema},
+		func(line string) bool { return line == "IN-TX" })
+	if committed != 0 {
+		t.Fatalf("child reported batch %d committed, want 0", committed)
 	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	sc := bufio.NewScanner(out)
-	sawCommit := false
-	for sc.Scan() {
-		line := sc.Text()
-		if strings.HasPrefix(line, "ERROR") {
-			t.Fatalf("child: %s", line)
-		}
-		sawCommit = sawCommit || line == "COMMITTED 0"
-		if line == "IN-TX" {
-			break
-		}
-	}
-	if !sawCommit {
-		t.Fatal("child never committed its first batch")
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
 
 	s := openSchema(t, dsn, schema)
 	// The server rolls the dead connection's transaction back; reads
@@ -117,7 +70,7 @@ func TestKillInsideTransaction(t *testing.T) {
 	}
 	// The first batch is there in its original version (the killed batch
 	// updated it and must have left no trace).
-	for _, want := range killBatchRecs(0) {
+	for _, want := range sinktest.KillBatch(0, killBatch) {
 		got, err := s.Get(ctx, want.ID)
 		if err != nil {
 			t.Fatal(err)

@@ -5,48 +5,27 @@ import (
 	"embed"
 	"fmt"
 	"hash/fnv"
-	"io/fs"
-	"path"
-	"slices"
-	"strconv"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
+
+	"winnow/sink/internal/migrate"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
 
-// migration is one numbered schema step.
-type migration struct {
-	version int
-	name    string
-	sql     string
-}
-
-// migrations returns the embedded steps in version order. Files are named
-// NNNN_name.sql; versions start at 1 and have no gaps.
-func migrations() ([]migration, error) {
-	names, err := fs.Glob(migrationFS, "migrations/*.sql")
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(names)
-	var out []migration
-	for i, name := range names {
-		base := path.Base(name)
-		num, _, ok := strings.Cut(base, "_")
-		v, err := strconv.Atoi(num)
-		if !ok || err != nil || v != i+1 {
-			return nil, fmt.Errorf("postgres: migration %s: want version %d", base, i+1)
-		}
-		data, err := migrationFS.ReadFile(name)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, migration{version: v, name: strings.TrimSuffix(base, ".sql"), sql: string(data)})
-	}
-	return out, nil
+// migrations are the store's schema steps, in PostgreSQL's dialect.
+var migrations = migrate.Schema{
+	Store: "postgres",
+	FS:    migrationFS,
+	Dir:   "migrations",
+	CreateTable: `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    integer PRIMARY KEY,
+		name       text NOT NULL,
+		applied_at timestamptz NOT NULL DEFAULT now()
+	)`,
+	Record: `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`,
+	TooNew: ErrSchemaTooNew,
 }
 
 // lz4Columns are switched to lz4 TOAST compression where the server can.
@@ -85,10 +64,6 @@ func lockKey(schema string) int64 {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
-	steps, err := migrations()
-	if err != nil {
-		return err
-	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", classify(err))
@@ -102,28 +77,8 @@ func (s *Store) migrate(ctx context.Context) error {
 			return fmt.Errorf("postgres: migrate: create schema: %w", classify(err))
 		}
 	}
-	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
-		version    integer PRIMARY KEY,
-		name       text NOT NULL,
-		applied_at timestamptz NOT NULL DEFAULT now()
-	)`); err != nil {
-		return fmt.Errorf("postgres: migrate: %w", classify(err))
-	}
-	var current int
-	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM schema_migrations`).Scan(&current); err != nil {
-		return fmt.Errorf("postgres: migrate: %w", classify(err))
-	}
-	if current > len(steps) {
-		return fmt.Errorf("%w: database at version %d, this program knows %d", ErrSchemaTooNew, current, len(steps))
-	}
-	for _, m := range steps[current:] {
-		if _, err := tx.Exec(ctx, m.sql); err != nil {
-			return fmt.Errorf("postgres: migration %s: %w", m.name, classify(err))
-		}
-		if _, err := tx.Exec(ctx, `INSERT INTO schema_migrations (version, name) VALUES ($1, $2)`, m.version, m.name); err != nil {
-			return fmt.Errorf("postgres: migration %s: %w", m.name, classify(err))
-		}
-		s.log.Info("postgres: applied migration", "version", m.version, "name", m.name)
+	if _, err := migrate.Apply(ctx, migrationTx{tx}, migrations, s.log); err != nil {
+		return err
 	}
 	if err := s.useLZ4(ctx, tx); err != nil {
 		return err
@@ -132,6 +87,20 @@ func (s *Store) migrate(ctx context.Context) error {
 		return fmt.Errorf("postgres: migrate: %w", classify(err))
 	}
 	return nil
+}
+
+// migrationTx runs migrations in a pgx transaction.
+type migrationTx struct{ tx pgx.Tx }
+
+func (m migrationTx) Exec(ctx context.Context, sql string, args ...any) error {
+	_, err := m.tx.Exec(ctx, sql, args...)
+	return classify(err)
+}
+
+func (m migrationTx) QueryInt(ctx context.Context, sql string) (int, error) {
+	var n int
+	err := m.tx.QueryRow(ctx, sql).Scan(&n)
+	return n, classify(err)
 }
 
 // useLZ4 switches lz4Columns to lz4 compression when the server supports

@@ -2,7 +2,6 @@ package postgres
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 
@@ -10,6 +9,7 @@ import (
 
 	"winnow/sink"
 	"winnow/sink/internal/bigram"
+	"winnow/sink/internal/rows"
 	"winnow/sink/record"
 )
 
@@ -20,8 +20,10 @@ func (s *Store) Get(ctx context.Context, id string) (*record.Article, error) {
 		return nil, err
 	}
 	defer s.mu.RUnlock()
-	var data []byte
-	var body string
+	var (
+		data []byte
+		body string
+	)
 	err := s.pool.QueryRow(ctx, `SELECT record, body FROM articles WHERE id = $1`, id).Scan(&data, &body)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return nil, fmt.Errorf("%w: %s", sink.ErrNotFound, id)
@@ -29,12 +31,11 @@ func (s *Store) Get(ctx context.Context, id string) (*record.Article, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: get %s: %w", id, classify(err))
 	}
-	var a record.Article
-	if err := json.Unmarshal(data, &a); err != nil {
-		return nil, fmt.Errorf("postgres: get %s: decode record: %w", id, err)
+	a, err := rows.Decode(data, body)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: get %s: %w", id, err)
 	}
-	a.Body = body
-	return &a, nil
+	return a, nil
 }
 
 // Search returns the records whose title, subtitle or body contain every
@@ -48,40 +49,21 @@ func (s *Store) Search(ctx context.Context, q string, opts sink.SearchOptions) (
 		return nil, err
 	}
 	defer s.mu.RUnlock()
-	query := bigram.Parse(q)
-	hits := []sink.Hit{}
-	if query.Empty() {
-		return hits, nil
-	}
-	limit := opts.Limit
-	if limit <= 0 {
-		limit = 20
-	}
-	rows, err := s.pool.Query(ctx, `
-		SELECT id, title, source, record->>'published_at', body, ts_rank(search, q) AS score
-		FROM articles, CAST($1 AS tsquery) AS q
-		WHERE search @@ q AND ($2 OR hygiene_verdict <> 'spam_page')
-		ORDER BY score DESC, id
-		LIMIT $3`, query.TSQuery(), opts.IncludeSpam, limit)
-	if err != nil {
-		return nil, fmt.Errorf("postgres: search %q: %w", q, classify(err))
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			h    sink.Hit
-			body string
-			rank float32
-		)
-		if err := rows.Scan(&h.ID, &h.Title, &h.Source, &h.PublishedAt, &body, &rank); err != nil {
+	return rows.Search(q, opts, func(query bigram.Query, limit int) ([]sink.Hit, error) {
+		rs, err := s.pool.Query(ctx, `
+			SELECT id, title, source, record->>'published_at', body, ts_rank(search, q)::float8 AS score
+			FROM articles, CAST($1 AS tsquery) AS q
+			WHERE search @@ q AND ($2 OR hygiene_verdict <> 'spam_page')
+			ORDER BY score DESC, id
+			LIMIT $3`, query.TSQuery(), opts.IncludeSpam, limit)
+		if err != nil {
 			return nil, fmt.Errorf("postgres: search %q: %w", q, classify(err))
 		}
-		h.Score = float64(rank)
-		h.Snippet = bigram.Snippet(body, query, 80)
-		hits = append(hits, h)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: search %q: %w", q, classify(err))
-	}
-	return hits, nil
+		defer rs.Close()
+		hits, err := rows.Hits(rs, query)
+		if err != nil {
+			return nil, fmt.Errorf("postgres: search %q: %w", q, classify(err))
+		}
+		return hits, nil
+	})
 }

@@ -227,7 +227,7 @@ func TestConcurrentMigrate(t *testing.T) {
 	if err := stores[0].Pool().QueryRow(t.Context(), `SELECT count(*), max(version) FROM schema_migrations`).Scan(&n, &max); err != nil {
 		t.Fatal(err)
 	}
-	steps, _ := migrations()
+	steps, _ := migrations.Steps()
 	if n != len(steps) || max != len(steps) {
 		t.Errorf("schema_migrations: %d rows up to %d, want %d once each", n, max, len(steps))
 	}

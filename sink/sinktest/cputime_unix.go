@@ -7,8 +7,10 @@ import (
 	"time"
 )
 
-// cpuTime returns the user+system CPU time this process has used.
-func cpuTime() time.Duration {
+// CPUTime returns the user+system CPU time this process has used, for
+// benchmarks that report CPU per row (steadier than wall time on a
+// shared machine).
+func CPUTime() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0

@@ -87,15 +87,8 @@ func Sized(i, bodyBytes int) *record.Article {
 	a.ScriptOut = record.ScriptHans
 	a.Body = strings.Join(paras, "\n")
 	a.ContentHash = record.NewContentHash(a.Title, a.Body)
-	a.Hygiene = record.Hygiene{
-		Verdict:      record.VerdictCleaned,
-		RulesVersion: "2022.02.1",
-		Removed: []record.Removal{
-			{Text: "88娱乐城_真人视频_在线开户_666bet", Kind: record.KindSpam, Rule: "spam.keyword_chain", Scope: record.ScopeLine, Field: record.FieldPage, Reason: "4 gambling tokens joined by _ with digit junk"},
-			{Text: "下载示例新闻APP 看更多本地资讯", Kind: record.KindAd, Rule: "ad.app_banner", Scope: record.ScopeLine, Field: record.FieldPage, Reason: "app download banner"},
-			{Text: "示例新闻网 > 本地新闻 > 正文", Kind: record.KindBoilerplate, Rule: "boilerplate.breadcrumb", Scope: record.ScopeLine, Field: record.FieldPage, Reason: "breadcrumb line with > separators"},
-		},
-	}
+	a.Hygiene = cleanedOf("88娱乐城_真人视频_在线开户_666bet", "4 gambling tokens joined by _ with digit junk",
+		"下载示例新闻APP 看更多本地资讯", "app download banner", "示例新闻网 > 本地新闻 > 正文")
 	a.Normalization = map[string]string{"opencc": "t2s"}
 	a.RawRef = fmt.Sprintf("crawl-20220224.warc.gz#%d", 4096*i)
 	return a
@@ -120,6 +113,23 @@ func Version(a *record.Article, k int) *record.Article {
 		v.Hygiene.Removed = v.Hygiene.Removed[:n]
 	}
 	return v
+}
+
+// cleanedOf is the hygiene of a page cleaned of one spam line, one app
+// ad and one breadcrumb line, with the reasons given for the first two.
+func cleanedOf(spam, spamReason, ad, adReason, breadcrumb string) record.Hygiene {
+	line := func(text, kind, rule, reason string) record.Removal {
+		return record.Removal{Text: text, Kind: kind, Rule: rule, Scope: record.ScopeLine, Field: record.FieldPage, Reason: reason}
+	}
+	return record.Hygiene{
+		Verdict:      record.VerdictCleaned,
+		RulesVersion: "2022.02.1",
+		Removed: []record.Removal{
+			line(spam, record.KindSpam, "spam.keyword_chain", spamReason),
+			line(ad, record.KindAd, "ad.app_banner", adReason),
+			line(breadcrumb, record.KindBoilerplate, "boilerplate.breadcrumb", "breadcrumb line with > separators"),
+		},
+	}
 }
 
 func clone(a *record.Article) *record.Article {
@@ -189,15 +199,8 @@ func SeedLike() *record.Article {
 		"全市政法系统共收集群众意见建议一千二百多条，已办结率达到百分之九十五。下一步，政法机关将继续完善服务机制，让群众的获得感成色更足。",
 	}, "\n")
 	a.ContentHash = record.NewContentHash(a.Title, a.Body)
-	a.Hygiene = record.Hygiene{
-		Verdict:      record.VerdictCleaned,
-		RulesVersion: "2022.02.1",
-		Removed: []record.Removal{
-			{Text: "66彩票网_快3计划_包赔导师_888yx", Kind: record.KindSpam, Rule: "spam.keyword_chain", Scope: record.ScopeLine, Field: record.FieldPage, Reason: "lottery tokens chained by _ before the title"},
-			{Text: "梧州示例APP梧州示例", Kind: record.KindAd, Rule: "ad.app_banner", Scope: record.ScopeLine, Field: record.FieldPage, Reason: "app banner above the breadcrumb"},
-			{Text: "梧州示例網 > 聚焦梧州 > 正文", Kind: record.KindBoilerplate, Rule: "boilerplate.breadcrumb", Scope: record.ScopeLine, Field: record.FieldPage, Reason: "breadcrumb line with > separators"},
-		},
-	}
+	a.Hygiene = cleanedOf("66彩票网_快3计划_包赔导师_888yx", "lottery tokens chained by _ before the title",
+		"梧州示例APP梧州示例", "app banner above the breadcrumb", "梧州示例網 > 聚焦梧州 > 正文")
 	a.Normalization = map[string]string{"opencc": "t2s"}
 	a.RawRef = "crawl-20220224.warc.gz#0"
 	return a

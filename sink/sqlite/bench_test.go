@@ -12,45 +12,56 @@ import (
 	"winnow/sink/sinktest"
 )
 
-// BenchmarkSQLiteWriteBatch measures durable batched inserts of ~20 KB
-// Chinese articles with three removals each, 200 per transaction. rows/s
-// is the commit rate (what a NATS consumer sees).
+// BenchmarkSQLiteWriteBatch measures durable batched inserts of ~5 KB and
+// ~20 KB Chinese articles with three removals each, 256 per transaction
+// (the bus consumer's default batch). rows/s is the commit rate (what a
+// NATS consumer sees) and cpu-µs/row the process CPU per row.
 //
-// indexer=running: the search indexer works beside the writes, as in
-// production; searchable-rows/s also counts the time it then needs to
-// catch up. indexer=paused: the writes run alone, then the indexer works
-// through the queue alone (indexed-rows/s), splitting the two costs.
+// indexer=paused: the writes run alone, then the search indexer works
+// through the queue alone (index-rows/s, index-cpu-µs/row), splitting
+// the two costs. indexer=running: the indexer works beside the writes,
+// as in production; searchable-rows/s also counts the time it then needs
+// to catch up.
+//
+//	go test ./sink/sqlite -run '^$' -bench SQLiteWriteBatch -benchtime 5000x
 func BenchmarkSQLiteWriteBatch(b *testing.B) {
-	for _, paused := range []bool{false, true} {
-		name := "indexer=running"
-		if paused {
-			name = "indexer=paused"
+	for _, size := range []int{5 << 10, 20 << 10} {
+		for _, paused := range []bool{true, false} {
+			name := fmt.Sprintf("body=%dKB/indexer=running", size>>10)
+			if paused {
+				name = fmt.Sprintf("body=%dKB/indexer=paused", size>>10)
+			}
+			b.Run(name, func(b *testing.B) { benchWrite(b, size, paused) })
 		}
-		b.Run(name, func(b *testing.B) {
-			s, err := Open(b.Context(), Options{Path: filepath.Join(b.TempDir(), "bench.db")})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer s.Close()
-			if paused {
-				s.stopIndexer()
-				<-s.indexerDone
-			}
-			start := time.Now()
-			sinktest.BenchWriteBatch(b, func(ctx context.Context, recs []*record.Article) (int, error) {
-				res, err := s.WriteBatch(ctx, recs)
-				return res.Inserted, err
-			}, 20<<10, 200)
-			indexStart := time.Now()
-			if err := s.catchUp(context.Background()); err != nil {
-				b.Fatal(err)
-			}
-			if paused {
-				b.ReportMetric(float64(b.N)/time.Since(indexStart).Seconds(), "indexed-rows/s")
-			} else {
-				b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "searchable-rows/s")
-			}
-		})
+	}
+}
+
+func benchWrite(b *testing.B, bodyBytes int, paused bool) {
+	s, err := Open(b.Context(), Options{Path: filepath.Join(b.TempDir(), "bench.db")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	if paused {
+		s.stopIndexer()
+		<-s.indexerDone
+	}
+	start := time.Now()
+	sinktest.BenchWriteBatch(b, func(ctx context.Context, recs []*record.Article) (int, error) {
+		res, err := s.WriteBatch(ctx, recs)
+		return res.Inserted, err
+	}, bodyBytes, 256)
+	indexStart, cpu0 := time.Now(), sinktest.CPUTime()
+	if err := s.catchUp(context.Background()); err != nil {
+		b.Fatal(err)
+	}
+	if paused {
+		b.ReportMetric(float64(b.N)/time.Since(indexStart).Seconds(), "index-rows/s")
+		if cpu := sinktest.CPUTime() - cpu0; cpu > 0 {
+			b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "index-cpu-µs/row")
+		}
+	} else {
+		b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "searchable-rows/s")
 	}
 }
 

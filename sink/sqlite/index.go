@@ -1,8 +1,10 @@
 package sqlite
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
 	"winnow/sink/internal/bigram"
@@ -19,9 +21,16 @@ import (
 // With Options.IndexIdle the indexer also yields to writes: it waits for
 // a pause in the writes (or a long queue), so bursts commit at full speed.
 
+// An indexing transaction adds up to indexBatchDocs articles (or
+// indexBatchBytes of their text) to articles_fts. Each transaction ends
+// in one FTS5 segment (the pending index may grow to 32 MB, see
+// migrations/0003), and fewer, larger segments mean less merging: 512
+// articles per transaction index real Chinese news text ~1.6x cheaper
+// than 64, at the price of holding the write lock ~0.3 s per
+// transaction of 5 KB articles.
 const (
-	indexBatchDocs  = 64      // most articles per indexing transaction
-	indexBatchBytes = 2 << 20 // most text per indexing transaction
+	indexBatchDocs  = 512
+	indexBatchBytes = 8 << 20
 )
 
 // wakeIndexer tells the indexer there is work, without blocking.
@@ -162,6 +171,10 @@ func (s *Store) indexBatch(ctx context.Context, upTo int64) (int, error) {
 	if len(docs) == 0 {
 		return 0, nil
 	}
+	// FTS5 flushes its in-memory index whenever a rowid is lower than
+	// the one before (an updated article is queued under its old rowid),
+	// and many small flushes cost many merges: insert in rowid order.
+	slices.SortFunc(docs, func(x, y pendingDoc) int { return cmp.Compare(x.rowid, y.rowid) })
 
 	tx, err := s.w.BeginTx(ctx, nil)
 	if err != nil {

@@ -1,47 +1,28 @@
 package sqlite
 
 import (
-	"bufio"
 	"context"
 	"fmt"
 	"math/rand/v2"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
 	"winnow/sink"
-	"winnow/sink/record"
 	"winnow/sink/sinktest"
 )
 
 // The kill tests re-run this test binary as a child that writes to a
-// database and is killed with SIGKILL mid-batch; the parent then checks
-// that the database opens, holds every batch the child reported
-// committed, none of the batch in flight, and no orphan rows.
+// database and is killed with SIGKILL mid-batch (sinktest.RunKilled); the
+// parent then checks that the database opens, holds every batch the
+// child reported committed, none of the batch in flight, and no orphan
+// rows.
 const (
 	killEnvPath = "WINNOW_SQLITE_KILL_CHILD_DB"
 	killEnvMode = "WINNOW_SQLITE_KILL_CHILD_MODE"
 	killBatch   = 10 // new articles per batch
 )
-
-// killBatchRecs returns batch k: killBatch new articles plus new versions
-// (fewer removals) of the articles of batch k-1.
-func killBatchRecs(k int) []*record.Article {
-	var recs []*record.Article
-	for i := range killBatch {
-		recs = append(recs, sinktest.Article(k*killBatch+i))
-	}
-	if k > 0 {
-		for i := range killBatch {
-			recs = append(recs, sinktest.Version(sinktest.Article((k-1)*killBatch+i), 1))
-		}
-	}
-	return recs
-}
 
 // TestKillChild is the child's body; it does nothing in a normal run.
 func TestKillChild(t *testing.T) {
@@ -49,75 +30,34 @@ func TestKillChild(t *testing.T) {
 	if path == "" {
 		t.Skip("child process of TestKill* only")
 	}
-	s, err := Open(context.Background(), Options{Path: path})
-	if err != nil {
-		fmt.Println("ERROR", err)
-		os.Exit(1)
-	}
 	ctx := context.Background()
+	s, err := Open(ctx, Options{Path: path})
+	if err != nil {
+		sinktest.ChildFail(t, err)
+	}
 	switch os.Getenv(killEnvMode) {
 	case "hook": // one committed batch, then block inside the second's transaction
-		if _, err := s.WriteBatch(ctx, killBatchRecs(0)); err != nil {
-			fmt.Println("ERROR", err)
-			os.Exit(1)
+		if _, err := s.WriteBatch(ctx, sinktest.KillBatch(0, killBatch)); err != nil {
+			sinktest.ChildFail(t, err)
 		}
-		fmt.Println("COMMITTED 0")
-		s.beforeCommit = func() {
-			fmt.Println("IN-TX")
-			time.Sleep(time.Hour)
-		}
-		s.WriteBatch(ctx, killBatchRecs(1))
+		sinktest.ChildCommitted(0)
+		s.beforeCommit = sinktest.ChildInTx
+		s.WriteBatch(ctx, sinktest.KillBatch(1, killBatch))
 	default: // batches as fast as possible until killed
 		for k := 0; ; k++ {
-			if _, err := s.WriteBatch(ctx, killBatchRecs(k)); err != nil {
-				fmt.Println("ERROR", err)
-				os.Exit(1)
+			if _, err := s.WriteBatch(ctx, sinktest.KillBatch(k, killBatch)); err != nil {
+				sinktest.ChildFail(t, err)
 			}
-			fmt.Println("COMMITTED", k)
+			sinktest.ChildCommitted(k)
 		}
 	}
 }
 
-// runKilled starts the child in mode and kills it once stop returns true
-// for a line it printed; it returns the last batch the child reported
-// committed (-1 if none).
+// runKilled runs the child on the database at path in mode until stop,
+// and returns the last batch it reported committed (-1 if none).
 func runKilled(t *testing.T, path, mode string, stop func(line string) bool) int {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestKillChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), killEnvPath+"="+path, killEnvMode+"="+mode)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	committed := -1
-	sc := bufio.NewScanner(out)
-	for sc.Scan() {
-		line := sc.Text()
-		if n, ok := strings.CutPrefix(line, "COMMITTED "); ok {
-			committed, _ = strconv.Atoi(n)
-		}
-		if strings.HasPrefix(line, "ERROR") {
-			t.Fatalf("child: %s", line)
-		}
-		if stop(line) {
-			break
-		}
-	}
-	if err := cmd.Process.Kill(); err != nil { // SIGKILL
-		t.Fatal(err)
-	}
-	cmd.Wait()
-	// Lines printed between stop and the kill still count.
-	for sc.Scan() {
-		if n, ok := strings.CutPrefix(sc.Text(), "COMMITTED "); ok {
-			committed, _ = strconv.Atoi(n)
-		}
-	}
-	return committed
+	return sinktest.RunKilled(t, "TestKillChild", []string{killEnvPath + "=" + path, killEnvMode + "=" + mode}, stop)
 }
 
 // checkConsistent opens the database after a kill and checks its

@@ -119,7 +119,7 @@ func TestMigrations(t *testing.T) {
 		versions = append(versions, v)
 	}
 	rows.Close()
-	steps, err := migrations()
+	steps, err := migrations.Steps()
 	if err != nil {
 		t.Fatal(err)
 	}

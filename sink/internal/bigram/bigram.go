@@ -127,39 +127,10 @@ func runs(s string, yield func(run)) {
 
 // Index returns the space-separated tokens of s for the search index.
 func Index(s string) string {
-	joined, _ := tokenize(s, false)
-	return joined
-}
-
-// Tokens returns the tokens of s, in order: the fields of Index(s),
-// without splitting it again.
-func Tokens(s string) []string {
-	joined, ends := tokenize(s, true)
-	toks := make([]string, len(ends))
-	start := 0
-	for i, end := range ends {
-		toks[i] = joined[start:end]
-		start = end + 1
-	}
-	return toks
-}
-
-// tokenize cuts s into tokens joined by spaces and, if wantEnds, the end
-// offset of each token in the joined string.
-func tokenize(s string, wantEnds bool) (string, []int) {
 	b := make([]byte, 0, len(s)*2+16)
-	var ends []int
-	if wantEnds {
-		ends = make([]int, 0, len(s)/3+1)
-	}
 	space := func() {
 		if len(b) > 0 {
 			b = append(b, ' ')
-		}
-	}
-	end := func() {
-		if wantEnds {
-			ends = append(ends, len(b))
 		}
 	}
 	var (
@@ -167,21 +138,14 @@ func tokenize(s string, wantEnds bool) (string, []int) {
 		prev  rune // the previous rune of the current CJK run
 		nword int  // runes of the current word written so far
 	)
-	endRun := func() {
-		switch kind {
-		case cjk:
-			space()
-			b = utf8.AppendRune(b, prev) // the run's last character alone
-			end()
-		case word:
-			end()
-		}
-	}
 	for _, r := range s {
 		r = fold(r)
 		k := kindOf(r)
 		if k != kind {
-			endRun()
+			if kind == cjk {
+				space()
+				b = utf8.AppendRune(b, prev) // the run's last character alone
+			}
 			kind, nword = k, 0
 			switch k {
 			case cjk:
@@ -197,7 +161,6 @@ func tokenize(s string, wantEnds bool) (string, []int) {
 		case cjk:
 			space()
 			b = utf8.AppendRune(utf8.AppendRune(b, prev), r)
-			end()
 			prev = r
 		case word:
 			if nword < maxWord {
@@ -206,8 +169,88 @@ func tokenize(s string, wantEnds bool) (string, []int) {
 			}
 		}
 	}
+	if kind == cjk {
+		space()
+		b = utf8.AppendRune(b, prev)
+	}
+	return string(b)
+}
+
+// Token is one index token of a text: a CJK bigram, the last character
+// of a CJK run alone, or a word. Its String is the token as Index writes
+// it; two tokens are the same token exactly when they are ==.
+type Token struct {
+	// A and B are a bigram's characters; B is -1 for a run's last
+	// character alone. Both are 0 for a word.
+	A, B rune
+	// Word is a folded latin word or number, "" for CJK tokens.
+	Word string
+}
+
+// String returns the token's text.
+func (t Token) String() string {
+	if t.Word != "" {
+		return t.Word
+	}
+	return string(t.Append(make([]byte, 0, 8)))
+}
+
+// Append appends the token's text to b.
+func (t Token) Append(b []byte) []byte {
+	switch {
+	case t.Word != "":
+		return append(b, t.Word...)
+	case t.B < 0:
+		return utf8.AppendRune(b, t.A)
+	}
+	return utf8.AppendRune(utf8.AppendRune(b, t.A), t.B)
+}
+
+// Each calls yield with the tokens of s in the order Index writes them,
+// without building the text (a CJK token costs no allocation), for
+// callers that count or key tokens themselves.
+func Each(s string, yield func(Token)) {
+	var (
+		kind  = sep
+		prev  rune   // the previous rune of the current CJK run
+		w     []byte // the current word, folded
+		nword int    // its runes
+	)
+	endRun := func() {
+		switch kind {
+		case cjk:
+			yield(Token{A: prev, B: -1})
+		case word:
+			yield(Token{Word: string(w)})
+		}
+	}
+	for _, r := range s {
+		r = fold(r)
+		k := kindOf(r)
+		if k != kind {
+			endRun()
+			kind, nword = k, 0
+			switch k {
+			case cjk:
+				prev = r
+			case word:
+				w = utf8.AppendRune(w[:0], r)
+				nword = 1
+			}
+			continue
+		}
+		switch k {
+		case cjk:
+			yield(Token{A: prev, B: r})
+			prev = r
+		case word:
+			if nword < maxWord {
+				w = utf8.AppendRune(w, r)
+				nword++
+			}
+		}
+	}
 	endRun()
-	return string(b), ends
 }
 
 func truncate(rs []rune) []rune {
