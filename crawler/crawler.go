@@ -40,7 +40,13 @@
 // Options.MaxRetryAfter) when that is longer; the wait holds the whole
 // host, not a worker. Entry points (listings, feeds, sitemaps) are fetched
 // with If-None-Match/If-Modified-Since when a [StateStore] has validators
-// from an earlier run; a 304 is an outcome (not_article/unchanged).
+// from an earlier run; a 304 is an outcome (not_article/unchanged). A
+// response's validators are stored only after the links it lists are
+// queued (and not when the frontier refused them), so a crash in between
+// cannot make the next poll answer 304 for links never queued. A source's
+// own entry points (depth 0) may be fetched again within one Run when the
+// frontier hands them out again (a scheduler re-queues them on every
+// firing of a long-lived run); every other URL is fetched once per Run.
 //
 // robots.txt is obeyed unless the source sets ignore_robots (package
 // robots): cached per origin with the source's TTL, fetched through the

@@ -70,6 +70,9 @@ type job struct {
 	host     *hostQueue
 	attempts int
 	claimed  bool
+	// linksLost: the frontier refused links found on the page (its
+	// validators are then not stored, so the next poll reads it again).
+	linksLost bool
 }
 
 // urlSet is an atomic set of URLs (64-bit hashes).
@@ -347,6 +350,13 @@ func (r *run) dispatch(ctx context.Context) error {
 	}
 }
 
+// revisitable reports whether a task may be fetched again in the same
+// run: a source's own entry points (depth 0), which the scheduler queues
+// on every firing of the source, so that a long-lived run on a shared
+// frontier sees them many times. Every other URL, entry points found on
+// pages included, is fetched once per run.
+func revisitable(t frontier.Task) bool { return t.Depth == 0 && t.Kind.IsEntryPoint() }
+
 // precheck decides the outcomes that need no request: unknown source,
 // scope, duplicate, age and page limit.
 func (r *run) precheck(j *job) (Outcome, bool) {
@@ -366,7 +376,7 @@ func (r *run) precheck(j *job) (Outcome, bool) {
 	if ok, why := sc.src.Scope.InScope(u); !ok {
 		return skip(ReasonOutOfScope, errors.New(why))
 	}
-	if r.fetched.has(t.URL) {
+	if !revisitable(t) && r.fetched.has(t.URL) {
 		return skip(ReasonDuplicate, nil)
 	}
 	if sc.maxAge > 0 && t.Kind == frontier.KindPage && !t.Published.IsZero() && time.Since(t.Published) > sc.maxAge {
@@ -435,7 +445,7 @@ func (r *run) process(ctx context.Context, w *worker, j *job) {
 	}
 	if j.attempts == 0 {
 		if !j.claimed {
-			if !r.fetched.add(j.task.URL) {
+			if !r.fetched.add(j.task.URL) && !revisitable(j.task) {
 				r.sched.finish(j, noRequest)
 				r.record(j, Outcome{Task: j.task, Kind: OutcomeSkipped, Reason: ReasonDuplicate})
 				return
@@ -468,7 +478,7 @@ func (r *run) process(ctx context.Context, w *worker, j *job) {
 	}
 	r.sched.finish(j, rel)
 
-	o := Outcome{Task: j.task, Attempts: j.attempts, StatusCode: a.status}
+	o := Outcome{Task: j.task, Attempts: j.attempts, StatusCode: a.status, Elapsed: a.elapsed}
 	if a.finalURL != nil {
 		o.URL = a.finalURL.String()
 	}
@@ -495,7 +505,13 @@ func (r *run) handle(ctx context.Context, w *worker, j *job, a *attempt, o *Outc
 	ct := a.header.Get("Content-Type")
 	mt := mediaType(ct)
 
-	if j.task.Kind.IsEntryPoint() && sc.conditional {
+	// An entry point's validators are stored only once the links it
+	// lists are queued: stored before, a crash in between would make the
+	// next poll answer 304 and the links would never be queued.
+	entryPointRead := func() {
+		if !j.task.Kind.IsEntryPoint() || !sc.conditional || j.linksLost {
+			return
+		}
 		v := Validators{ETag: a.header.Get("ETag"), LastModified: a.header.Get("Last-Modified")}
 		if err := r.c.state.SetValidators(ctx, j.task.URL, v); err != nil {
 			r.log.Warn("storing validators failed", "url", j.task.URL, "source", sc.id, "err", err)
@@ -533,6 +549,7 @@ func (r *run) handle(ctx context.Context, w *worker, j *job, a *attempt, o *Outc
 			if err := r.addEntries(ctx, j, final, res); err != nil {
 				return err
 			}
+			entryPointRead()
 			o.Kind, o.Reason = OutcomeNotArticle, ReasonEntryPoint
 			return nil
 		case errors.Is(err, discover.ErrTooLarge):
@@ -562,6 +579,7 @@ func (r *run) handle(ctx context.Context, w *worker, j *job, a *attempt, o *Outc
 		}
 	}
 	if j.task.Kind.IsEntryPoint() {
+		entryPointRead()
 		o.Kind, o.Reason = OutcomeNotArticle, ReasonEntryPoint
 		return nil
 	}
@@ -636,7 +654,7 @@ func (r *run) addLinks(ctx context.Context, j *job, links discover.Links) error 
 		}
 		tasks = append(tasks, frontier.Task{URL: c, Source: sc.id, Kind: frontier.KindFeed, Depth: j.task.Depth + 1, Referrer: j.task.URL})
 	}
-	return r.add(ctx, tasks)
+	return r.add(ctx, j, tasks)
 }
 
 // addEntries queues a feed's or sitemap's URLs (articles) and a sitemap
@@ -660,12 +678,13 @@ func (r *run) addEntries(ctx context.Context, j *job, base *url.URL, res *discov
 			}
 		}
 	}
-	return r.add(ctx, tasks)
+	return r.add(ctx, j, tasks)
 }
 
-// add queues tasks; only a canceled context is an error (the frontier
-// failing otherwise is logged: the page itself was processed).
-func (r *run) add(ctx context.Context, tasks []frontier.Task) error {
+// add queues tasks found on j's page (j nil: robots.txt); only a canceled
+// context is an error (the frontier failing otherwise is logged and
+// marks j's links lost: the page itself was processed).
+func (r *run) add(ctx context.Context, j *job, tasks []frontier.Task) error {
 	if len(tasks) == 0 {
 		return nil
 	}
@@ -680,6 +699,9 @@ func (r *run) add(ctx context.Context, tasks []frontier.Task) error {
 			return ctx.Err()
 		}
 		r.log.Warn("adding discovered URLs failed", "url", tasks[0].Referrer, "source", tasks[0].Source, "err", err)
+		if j != nil {
+			j.linksLost = true
+		}
 	}
 	return nil
 }
@@ -709,7 +731,7 @@ func (r *run) applyRobots(ctx context.Context, j *job, origin string, rules *rob
 			tasks = append(tasks, frontier.Task{URL: c, Source: sc.id, Kind: frontier.KindSitemap, Depth: 1, Referrer: origin + "/robots.txt"})
 		}
 	}
-	_ = r.add(ctx, tasks) // only fails when ctx is done; the job notices
+	_ = r.add(ctx, nil, tasks) // only fails when ctx is done; the job notices
 }
 
 // record reports o, finishes the task with the frontier and returns its

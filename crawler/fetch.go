@@ -38,6 +38,9 @@ type attempt struct {
 	finalURL    *url.URL
 	remoteAddr  string
 	respondedAt time.Time
+	// elapsed is the request's duration: from sending its first hop to
+	// the end of reading the final response's body (or the failure).
+	elapsed time.Duration
 	// hopClaim is the redirect target claimed last (checkRedirect); it is
 	// released when no response came from it.
 	hopClaim string
@@ -181,7 +184,13 @@ func (w *worker) checkRedirect(req *http.Request, via []*http.Request) error {
 		return fmt.Errorf("%w: %s", ErrRedirectOutOfScope, req.URL.Redacted())
 	}
 	if !w.r.fetched.add(target) {
-		return fmt.Errorf("%w: %s", ErrRedirectDuplicate, target)
+		// An entry point polled again may redirect where it did
+		// before; any other page must not reach a URL already claimed.
+		if !revisitable(a.job.task) {
+			return fmt.Errorf("%w: %s", ErrRedirectDuplicate, target)
+		}
+		a.hopClaim = "" // not ours to release
+		return nil
 	}
 	a.hopClaim = target
 	return nil
@@ -225,7 +234,9 @@ func (w *worker) fetch(ctx context.Context, j *job) (*attempt, fetchResult) {
 	// Colly takes the request context from the collector, not from the
 	// call; the collector is this worker's alone and synchronous.
 	w.col.Context = reqCtx
+	start := time.Now()
 	err := w.col.Request(http.MethodGet, j.task.URL, nil, nil, hdr)
+	a.elapsed = time.Since(start)
 	w.col.Context = context.Background()
 	if a.hopClaim != "" {
 		// The last redirect target never answered (refused, blocked,

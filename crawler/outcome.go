@@ -82,6 +82,11 @@ type Outcome struct {
 	Attempts int
 	// Bytes is the size of the decompressed body read.
 	Bytes int
+	// Elapsed is how long the task's last HTTP request took, from
+	// sending its first hop (redirects included) to the end of reading
+	// the final response's body, or to its failure; zero when no
+	// request was made.
+	Elapsed time.Duration
 	// Err is the cause of a failed or skipped outcome when there is one.
 	Err error
 	// At is when the outcome was recorded.

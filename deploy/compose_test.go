@@ -112,6 +112,7 @@ func (s composeService) mountAt(p string) (string, bool) {
 // /healthz or /readyz on the served port, and the NATS services mount
 // what nats-server.conf reads.
 func TestCompose(t *testing.T) {
+	realFlags(t) // the commands are checked against the binary's flags
 	c := readCompose(t)
 	image := dockerImage(t)
 	services := composeServices(t, c)

@@ -240,6 +240,7 @@ func externalObjects(t testing.TB) map[string]bool {
 // TestOperationsGuide checks that the guide covers what operators need and
 // that every winnow command line it shows is a valid one.
 func TestOperationsGuide(t *testing.T) {
+	realFlags(t) // the commands are checked against the binary's flags
 	data, err := os.ReadFile("OPERATIONS.md")
 	if err != nil {
 		t.Fatal(err)

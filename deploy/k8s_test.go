@@ -226,6 +226,7 @@ func k8sExternalUsed(t testing.TB) []string {
 
 // TestKubernetes validates the manifests one by one and against each other.
 func TestKubernetes(t *testing.T) {
+	realFlags(t) // the commands are checked against the binary's flags
 	objs := k8sObjects(t)
 	image := dockerImage(t)
 	byKey := map[string]k8sObject{}

@@ -88,6 +88,7 @@ func expand(s, instance, credDir string) string {
 // instances, drop-ins applied), and per role the NATS user, inbox and
 // credentials, loaded with LoadCredential= from the generated secrets.
 func TestSystemd(t *testing.T) {
+	realFlags(t) // the commands are checked against the binary's flags
 	type instance struct {
 		file, instance string
 		dropIns        []string

@@ -27,15 +27,14 @@ func runAdmin(ctx context.Context, std stdio, args []string) error {
 // runAdminInit creates or updates the bus topology on an external server
 // (the admin role's job): every stream and key-value bucket, the frontier
 // partition consumers, the DLQ forwarder's consumer and the storage
-// consumers named by --sink-durables, so least-privilege roles can bind
-// to them (--require-precreated). It is idempotent: a second run reports
+// consumers named by --sink-durables (on ARTICLES and on OUTCOMES), so
+// least-privilege roles can bind to them (--require-precreated). It is idempotent: a second run reports
 // everything unchanged.
 func runAdminInit(ctx context.Context, std stdio, args []string) error {
 	const usage = "[--replicas N] [--sink-durables a,b] [--json] [--nats-url URL …]"
 	fs, _ := flagSet(std, "admin init", usage)
 	var bf busFlags
 	bf.register(fs)
-	replicas := fs.Int("replicas", 1, "replicas of every stream and bucket (3 in a cluster)")
 	durables := fs.String("sink-durables", "", "storage or downstream consumers of ARTICLES to pre-create, comma-separated")
 	var cf consumerFlags
 	cf.register(fs, "")
@@ -48,14 +47,10 @@ func runAdminInit(ctx context.Context, std stdio, args []string) error {
 	if fs.NArg() > 0 {
 		return usagef("unexpected argument %q", fs.Arg(0))
 	}
-	if *replicas < 1 || *replicas > 5 {
-		return usagef("--replicas must be in 1..5")
-	}
 	cfg, err := bf.config()
 	if err != nil {
 		return err
 	}
-	cfg.Replicas = *replicas
 	log := newLogger(std.err, *level).With("role", "admin")
 	conn, err := bf.connect(ctx, "admin", log)
 	if err != nil {
@@ -78,6 +73,16 @@ func runAdminInit(ctx context.Context, std stdio, args []string) error {
 			return err
 		}
 		changes = append(changes, natsbus.Change{Kind: "consumer", Name: cc.Stream + "/" + d, Action: action})
+		// Its outcome events (recorded by storage consumers into
+		// crawl_outcomes).
+		oc, err := outcomeConsumer(cfg, d, false, log)
+		if err != nil {
+			return err
+		}
+		if action, err = natsbus.EnsureEventConsumer(ctx, js, oc); err != nil {
+			return err
+		}
+		changes = append(changes, natsbus.Change{Kind: "consumer", Name: oc.Stream + "/" + d, Action: action})
 	}
 	if *asJSON {
 		out := make([]map[string]string, len(changes))

@@ -26,6 +26,7 @@ import (
 	"winnow/crawler/source"
 	"winnow/crawler/warc"
 	"winnow/sink/analyst"
+	"winnow/sink/natsbus"
 	"winnow/sink/record"
 	"winnow/sink/record/recordtest"
 	"winnow/sink/sqlite"
@@ -607,6 +608,21 @@ func testCorrectionReplay(t *testing.T, dir string) {
 	}
 	if after := storeSnapshot(t, dir); !cmp.Equal(before, after) {
 		t.Error("a replay without --publish changed the store")
+	}
+
+	// With --nats-url the changed records are republished to ARTICLES
+	// (each sink applies them with its own upsert), not written to the
+	// store.
+	b := newBus(t, startNATS(t))
+	if _, err := natsbus.EnsureStreams(t.Context(), b.conn.JetStream(), busConfigForTest(b)); err != nil {
+		t.Fatal(err)
+	}
+	_, sum = replayJSON(t, "--data", dir, "--rules", rules, "--publish", "--nats-url", b.url, "--nats-namespace", b.cfg.Namespace)
+	if msgs, _ := b.streamState(b.names.Articles); sum.Published != len(want) || msgs != uint64(len(want)) {
+		t.Errorf("replay through the bus: %d published, %d in ARTICLES; want %d", sum.Published, msgs, len(want))
+	}
+	if after := storeSnapshot(t, dir); !cmp.Equal(before, after) {
+		t.Error("a replay through the bus wrote the store itself")
 	}
 
 	_, sum = replayJSON(t, "--data", dir, "--rules", rules, "--publish")

@@ -22,11 +22,12 @@ const internalFlag = "(internal) "
 // sink, dlq-forwarder, admin, tail): the connection and the topology.
 // Every process of one deployment must agree on the topology flags.
 type busFlags struct {
-	url, creds, nkey, user, password, inbox string
-	tlsCA, tlsCert, tlsKey                  string
-	tlsFirst, wait                          bool
+	url, creds, nkey, user, password, passwordFile, inbox string
+	tlsCA, tlsCert, tlsKey                                string
+	tlsFirst, wait                                        bool
 
 	namespace       string
+	replicas        int
 	partitions      int
 	frontierAckWait time.Duration
 	articlesMaxMsgs int64
@@ -38,11 +39,19 @@ func (b *busFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&b.creds, "nats-creds", "", "NATS credentials file (user JWT and NKey seed)")
 	fs.StringVar(&b.nkey, "nats-nkey", "", "file holding an NKey user seed")
 	fs.StringVar(&b.user, "nats-user", "", "NATS user name")
-	fs.StringVar(&b.password, "nats-password", "", "NATS password (prefer WINNOW_NATS_PASSWORD)")
+	fs.StringVar(&b.passwordFile, "nats-password-file", "", "file whose first line is the NATS user's password")
+	// A password is never a flag value (it would show in ps): the old
+	// flag stays only for WINNOW_NATS_PASSWORD, hidden.
+	fs.StringVar(&b.password, "nats-password", "", internalFlag+"NATS password; deprecated: use --nats-password-file (or WINNOW_NATS_PASSWORD)")
 	fs.StringVar(&b.inbox, "nats-inbox-prefix", "", "inbox prefix of this role's replies (default _INBOX)")
-	fs.StringVar(&b.tlsCA, "nats-tls-ca", "", "PEM file of the CAs that sign the server certificate")
-	fs.StringVar(&b.tlsCert, "nats-tls-cert", "", "client certificate (PEM) for mutual TLS")
-	fs.StringVar(&b.tlsKey, "nats-tls-key", "", "client key (PEM) for mutual TLS")
+	fs.StringVar(&b.tlsCA, "nats-ca", "", "PEM file of the CAs that sign the server certificate")
+	fs.StringVar(&b.tlsCert, "nats-cert", "", "client certificate (PEM) for mutual TLS")
+	fs.StringVar(&b.tlsKey, "nats-key", "", "client key (PEM) for mutual TLS")
+	// The names before the deployment files settled on the ones above.
+	fs.StringVar(&b.tlsCA, "nats-tls-ca", "", internalFlag+"deprecated: --nats-ca")
+	fs.StringVar(&b.tlsCert, "nats-tls-cert", "", internalFlag+"deprecated: --nats-cert")
+	fs.StringVar(&b.tlsKey, "nats-tls-key", "", internalFlag+"deprecated: --nats-key")
+	fs.IntVar(&b.replicas, "replicas", 1, "replicas of every stream and bucket a process creates (3 in a cluster); the same in every process")
 	fs.BoolVar(&b.tlsFirst, "nats-tls-first", false, "TLS handshake before the NATS protocol (server option handshake_first)")
 	fs.BoolVar(&b.wait, "nats-wait", false, "keep trying to connect until the server answers (default: fail at once)")
 	fs.IntVar(&b.partitions, "partitions", 16, "frontier partitions (hash of host); the same in every process")
@@ -60,11 +69,15 @@ func (b *busFlags) config() (natsbus.Config, error) {
 	if b.frontierAckWait < time.Second {
 		return natsbus.Config{}, usagef("--frontier-ack-wait must be at least 1s")
 	}
+	if b.replicas < 0 || b.replicas > 5 {
+		return natsbus.Config{}, usagef("--replicas must be in 1..5")
+	}
 	if b.articlesMaxMsgs < 0 || b.articlesMaxSize < 0 {
 		return natsbus.Config{}, usagef("--articles-max-msgs and --articles-max-bytes must not be negative")
 	}
 	c := natsbus.Config{
 		Namespace:  b.namespace,
+		Replicas:   b.replicas,
 		Partitions: b.partitions,
 		FrontierBackOff: []time.Duration{
 			b.frontierAckWait, 2 * b.frontierAckWait, 4 * b.frontierAckWait, 8 * b.frontierAckWait,
@@ -86,13 +99,22 @@ func (b *busFlags) connect(ctx context.Context, role string, log *slog.Logger) (
 	if !b.external() {
 		return nil, usagef("--nats-url (or WINNOW_NATS_URL) is required: %s runs against an external NATS server", role)
 	}
+	password := b.password
+	if b.passwordFile != "" {
+		data, err := os.ReadFile(b.passwordFile)
+		if err != nil {
+			return nil, fmt.Errorf("--nats-password-file: %w", err)
+		}
+		password, _, _ = strings.Cut(string(data), "\n")
+		password = strings.TrimRight(password, "\r")
+	}
 	return natsbus.Connect(ctx, natsbus.Options{
 		URLs:          splitList(b.url),
 		Name:          "winnow-" + role,
 		CredsFile:     b.creds,
 		NKeySeedFile:  b.nkey,
 		User:          b.user,
-		Password:      b.password,
+		Password:      password,
 		InboxPrefix:   b.inbox,
 		WaitForServer: b.wait,
 		TLS:           natsbus.TLSOptions{CAFile: b.tlsCA, CertFile: b.tlsCert, KeyFile: b.tlsKey, First: b.tlsFirst},

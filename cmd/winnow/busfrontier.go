@@ -35,6 +35,9 @@ type busFrontier struct {
 	// deferDelay is how long a deferred task waits before redelivery;
 	// giveBack how long a task given back by a stopping run waits.
 	deferDelay, giveBack time.Duration
+	// onAdded, if set, hears how many of the links found on a page
+	// (source, referrer) were new to the frontier.
+	onAdded func(source, referrer string, n int)
 }
 
 var _ frontier.Frontier = (*busFrontier)(nil)
@@ -49,7 +52,11 @@ func (b *busFrontier) Add(ctx context.Context, tasks ...frontier.Task) (int, err
 	for i, t := range tasks {
 		out[i] = toBusTask(t)
 	}
-	return b.f.Add(ctx, out...)
+	n, err := b.f.Add(ctx, out...)
+	if b.onAdded != nil && len(tasks) > 0 && tasks[0].Referrer != "" {
+		b.onAdded(tasks[0].Source, tasks[0].Referrer, n)
+	}
+	return n, err
 }
 
 // Next returns the next task of the partitions this worker holds.

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"winnow/sink/natsbus"
@@ -12,12 +13,13 @@ import (
 // MSG_TERMINATED advisories) to dlq.<stream>.<consumer> with the reason.
 // `winnow run` runs one itself.
 func runDLQForwarder(ctx context.Context, std stdio, args []string) error {
-	const usage = "[--nats-url URL …] [--durable NAME]"
+	const usage = "[--metrics-addr ADDR] [--nats-url URL …] [--durable NAME]"
 	fs, _ := flagSet(std, "dlq-forwarder", usage)
 	var bf busFlags
 	bf.register(fs)
 	durable := fs.String("durable", natsbus.ConsumerDLQForwarder, "the forwarder's durable consumer on the advisories stream")
 	precreated := fs.Bool("require-precreated", false, "bind to a consumer `winnow admin init` created, never create one")
+	metricsAddr := fs.String("metrics-addr", "", "serve /metrics (the DLQ's size), /healthz and /readyz on this address (e.g. :9090)")
 	level := logLevelFlag(fs)
 	setUsage(fs, "dlq-forwarder", usage)
 	if err := parseFlagsEnv(fs, args); err != nil {
@@ -36,11 +38,20 @@ func runDLQForwarder(ctx context.Context, std stdio, args []string) error {
 		return err
 	}
 	defer conn.Close()
-	fmt.Fprintln(std.err, "winnow dlq-forwarder: forwarding dead letters")
-	if err := natsbus.ForwardDeadLetters(ctx, conn.JetStream(), natsbus.ForwarderOptions{
-		Config: cfg, Durable: *durable, RequirePrecreated: *precreated, Logger: log,
-	}); err != nil {
+	names, err := cfg.Names()
+	if err != nil {
 		return err
 	}
-	return conn.Close()
+	m := newMetrics()
+	stopHTTP, err := serveRoleHTTP(ctx, std, *metricsAddr, m, []readyCheck{natsReady(conn)}, log, func(ctx context.Context) (lagSample, error) {
+		return pollLag(ctx, conn, cfg, lagDLQ, []consumerRef{{names.Advisories, *durable}}, nil)
+	})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(std.err, "winnow dlq-forwarder: forwarding dead letters")
+	err = natsbus.ForwardDeadLetters(ctx, conn.JetStream(), natsbus.ForwarderOptions{
+		Config: cfg, Durable: *durable, RequirePrecreated: *precreated, Logger: log,
+	})
+	return errors.Join(err, stopHTTP(), conn.Close())
 }

@@ -289,7 +289,7 @@ func (b *bus) deleteNamespace() {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	js := b.conn.JetStream()
-	for _, s := range []string{b.names.Frontier, b.names.Articles, b.names.Audit, b.names.DLQ, b.names.Advisories} {
+	for _, s := range []string{b.names.Frontier, b.names.Articles, b.names.Audit, b.names.DLQ, b.names.Advisories, b.names.Outcomes} {
 		_ = js.DeleteStream(ctx, s)
 	}
 	for _, kv := range []string{b.names.State, b.names.Seen, b.names.Leases} {

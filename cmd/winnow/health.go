@@ -3,10 +3,15 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
 	"net"
 	"net/http"
 	"sync"
 	"time"
+
+	"winnow/sink/natsbus"
 )
 
 // readyCheck is one dependency /readyz asks: it returns nil when the
@@ -77,4 +82,46 @@ func listenHTTP(ctx context.Context, addr string, h http.Handler) (net.Addr, <-c
 	errc := make(chan error, 1)
 	go func() { errc <- serveUntilDone(ctx, ln, h) }()
 	return ln.Addr(), errc, nil
+}
+
+// natsReady is the readiness check of a NATS connection: a round trip to
+// the server (PING/PONG: no permission needed, so least-privilege roles
+// can answer it too).
+func natsReady(conn *natsbus.Conn) readyCheck {
+	return readyCheck{name: "nats", check: func(ctx context.Context) error { return conn.NATS().FlushWithContext(ctx) }}
+}
+
+// lagPollInterval is how often a role refreshes its backlog gauges.
+const lagPollInterval = 15 * time.Second
+
+// serveRoleHTTP serves a long-running role's operations port on addr:
+// GET /metrics (the role's registry, no token: bind it to an internal
+// interface), /healthz and /readyz (the ready checks); and refreshes the
+// backlog gauges with poll (nil: none) every lagPollInterval. Nothing is
+// served when addr is "". The returned stop shuts both down.
+func serveRoleHTTP(ctx context.Context, std stdio, addr string, m *metrics, ready []readyCheck, log *slog.Logger,
+	poll func(context.Context) (lagSample, error)) (stop func() error, err error) {
+	if addr == "" {
+		return func() error { return nil }, nil
+	}
+	hctx, cancel := context.WithCancel(ctx)
+	mux := newMux(muxParts{ready: ready, handlers: map[string]http.Handler{"GET /metrics": m.handler()}})
+	bound, errc, err := listenHTTP(hctx, addr, accessLog(log, mux))
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("--metrics-addr: %w", err)
+	}
+	fmt.Fprintf(std.err, "metrics on http://%s/metrics (health on /healthz and /readyz)\n", bound)
+	var wg sync.WaitGroup
+	if poll != nil {
+		wg.Go(func() { m.pollLag(hctx, lagPollInterval, log, poll) })
+	}
+	return func() error {
+		cancel()
+		wg.Wait()
+		if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}, nil
 }

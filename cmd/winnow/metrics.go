@@ -12,6 +12,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"winnow/crawler"
+	"winnow/crawler/schedule"
+	"winnow/sink/natsbus"
 	"winnow/sink/record"
 )
 
@@ -33,6 +35,9 @@ type metrics struct {
 	articles  *prometheus.CounterVec   // source
 	spamPages *prometheus.CounterVec   // source
 	removals  *prometheus.CounterVec   // source, rule
+
+	schedRuns   *prometheus.CounterVec // source, result
+	sourcePhase *prometheus.GaugeVec   // source, state
 
 	frontier   prometheus.Gauge
 	sinkLag    *prometheus.GaugeVec // stream, consumer
@@ -70,6 +75,9 @@ func newMetrics() *metrics {
 			Namespace: "winnow", Name: "crawl_fetch_seconds", Help: "Time to fetch one page (request to body read).",
 			Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30},
 		}, []string{"source"}),
+		schedRuns: f("scheduler_runs_total", "Runs of a source this scheduler followed to their end, by result (ok, failed).", "source", "result"),
+		sourcePhase: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "winnow", Name: "source_state",
+			Help: "1 for a source's scheduling state (active, paused, degraded), as the scheduler last read it."}, []string{"source", "state"}),
 		frontier: g("bus_frontier_pending", "Crawl tasks waiting in the FRONTIER stream."),
 		sinkLag: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "winnow", Name: "sink_pending",
 			Help: "Messages a sink consumer has not yet been delivered."}, []string{"stream", "consumer"}),
@@ -79,7 +87,7 @@ func newMetrics() *metrics {
 		pollErrors: prometheus.NewCounter(prometheus.CounterOpts{Namespace: "winnow", Name: "lag_poll_errors_total", Help: "Failed polls of the bus and sink lag."}),
 		polledAt:   g("lag_polled_timestamp_seconds", "When the lag gauges were last refreshed (Unix time)."),
 	}
-	reg.MustRegister(m.latency, m.sinkLag, m.sinkFlight, m.pollErrors,
+	reg.MustRegister(m.latency, m.sinkLag, m.sinkFlight, m.pollErrors, m.sourcePhase,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -97,8 +105,24 @@ func statusClass(code int) string {
 	return strconv.Itoa(code/100) + "xx"
 }
 
-// outcome counts one crawl outcome. Fetch latency is not in
-// crawler.Outcome; fetchLatency records it when the wiring knows it.
+// observe counts one crawl outcome with its fetch latency.
+func (m *metrics) observe(o crawler.Outcome) {
+	m.outcome(o)
+	if o.Attempts > 0 && o.Elapsed > 0 {
+		m.fetchLatency(o.Task.Source, o.Elapsed)
+	}
+}
+
+// schedRun counts a run the scheduler followed to its end.
+func (m *metrics) schedRun(source string, r schedule.RunResult) {
+	result := "ok"
+	if r.Failed() {
+		result = "failed"
+	}
+	m.schedRuns.WithLabelValues(source, result).Inc()
+}
+
+// outcome counts one crawl outcome (without its latency; see observe).
 func (m *metrics) outcome(o crawler.Outcome) {
 	src := o.Task.Source
 	m.outcomes.WithLabelValues(src, string(o.Kind), o.Reason).Inc()
@@ -151,6 +175,9 @@ type lagSample struct {
 	Frontier uint64        // FRONTIER tasks waiting
 	Sinks    []consumerLag // sink (and downstream) consumers
 	DLQ      uint64        // messages in the DLQ stream
+	// Phases maps source ids to their scheduling state (scheduler
+	// roles only; nil leaves the gauge alone).
+	Phases map[string]string
 }
 
 // setLag refreshes the gauges from one sample.
@@ -163,6 +190,12 @@ func (m *metrics) setLag(s lagSample, now time.Time) {
 		m.sinkFlight.WithLabelValues(c.Stream, c.Consumer).Set(float64(c.InFlight))
 	}
 	m.dlq.Set(float64(s.DLQ))
+	if s.Phases != nil {
+		m.sourcePhase.Reset()
+		for id, phase := range s.Phases {
+			m.sourcePhase.WithLabelValues(id, phase).Set(1)
+		}
+	}
 	m.polledAt.Set(float64(now.Unix()))
 }
 
@@ -194,4 +227,49 @@ func (m *metrics) pollLag(ctx context.Context, every time.Duration, log *slog.Lo
 		case <-t.C:
 		}
 	}
+}
+
+// lagParts say which backlogs a role polls (what its NATS permissions
+// allow).
+type lagParts int
+
+const (
+	lagFrontier lagParts = 1 << iota // FRONTIER tasks (crawl roles, run)
+	lagDLQ                           // DLQ messages (run, dlq-forwarder, serve)
+)
+
+// consumerRef names a durable consumer whose lag is polled.
+type consumerRef struct{ stream, durable string }
+
+// pollLag reads the backlogs parts names, the given consumers' lag and,
+// with a frontier, its pending tasks.
+func pollLag(ctx context.Context, conn *natsbus.Conn, cfg natsbus.Config, parts lagParts, consumers []consumerRef, front *natsbus.Frontier) (lagSample, error) {
+	var s lagSample
+	js := conn.JetStream()
+	if parts&lagFrontier != 0 && front != nil {
+		p, err := front.Pending(ctx)
+		if err != nil {
+			return s, err
+		}
+		s.Frontier = p.Queued
+	}
+	for _, c := range consumers {
+		waiting, inFlight, err := natsbus.ConsumerLag(ctx, js, c.stream, c.durable)
+		if err != nil {
+			return s, err
+		}
+		s.Sinks = append(s.Sinks, consumerLag{Stream: c.stream, Consumer: c.durable, Pending: waiting, InFlight: inFlight})
+	}
+	if parts&lagDLQ != 0 {
+		n, err := cfg.Names()
+		if err != nil {
+			return s, err
+		}
+		st, err := natsbus.StreamInfo(ctx, js, n.DLQ)
+		if err != nil {
+			return s, err
+		}
+		s.DLQ = st.Msgs
+	}
+	return s, nil
 }

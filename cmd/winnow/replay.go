@@ -17,6 +17,7 @@ import (
 	"winnow/crawler/warc"
 	"winnow/sink"
 	"winnow/sink/analyst"
+	"winnow/sink/natsbus"
 	"winnow/sink/record"
 )
 
@@ -62,7 +63,7 @@ type replaySummary struct {
 
 // replayer re-runs the content path over archived responses and compares
 // the results with the stored records. Publishing is an injected
-// sink.Sink (the store itself without NATS; the bus's publisher later).
+// sink.Sink: the store itself, or the bus publisher with --nats-url.
 type replayer struct {
 	an      *analyst.Analyst
 	paths   *contentPath
@@ -261,7 +262,9 @@ func runReplay(ctx context.Context, std stdio, args []string) error {
 	sourceID := fs.String("source", "", "only records of this source")
 	since := fs.String("since", "", "only records fetched since DATE (YYYY-MM-DD UTC, RFC 3339, or a duration such as 7d)")
 	sourcesDir := fs.String("sources", "", "directory of source files (charset, time zone and script per source); default: the stored record's script")
-	publish := fs.Bool("publish", false, "write the changed records to the store (content-hash upsert)")
+	publish := fs.Bool("publish", false, "republish the changed records: through the bus (ARTICLES) with --nats-url, so every sink applies them; else to the store directly (content-hash upsert)")
+	var bf busFlags
+	bf.register(fs)
 	jsonOut := fs.Bool("json", false, "one JSON object per changed record, then the summary")
 	verbose := fs.Bool("v", false, "list each added and gone removal")
 	if err := parseFlags(fs, args); err != nil {
@@ -305,6 +308,23 @@ func runReplay(ctx context.Context, std stdio, args []string) error {
 	r := &replayer{an: st.an, paths: paths, sources: sources, filter: analyst.Filter{Source: *sourceID, Since: sinceT}, log: log}
 	if *publish {
 		r.publish = st.store
+		if bf.external() {
+			cfg, err := bf.config()
+			if err != nil {
+				return err
+			}
+			conn, err := bf.connect(ctx, "replay", log)
+			if err != nil {
+				return err
+			}
+			defer conn.Close()
+			pub, err := natsbus.NewPublisher(conn.JetStream(), natsbus.PublisherOptions{Config: cfg, Logger: log})
+			if err != nil {
+				return err
+			}
+			defer pub.Close()
+			r.publish = pub
+		}
 	}
 	report := func(c replayChange) error {
 		if *jsonOut {

@@ -100,8 +100,11 @@ func TestAdminTailAndDeadLetters(t *testing.T) {
 		return cs
 	}
 	first, second := initJSON(), initJSON()
-	if len(first) != 26 || !slices.ContainsFunc(first, func(c change) bool { return c.Name == b.names.Articles+"/sink-dead" && c.Action == "created" }) {
-		t.Errorf("first admin init: %d changes %v, want 26 with the sink-dead consumer created", len(first), first)
+	// 6 streams, 3 buckets, the forwarder's and 16 frontier consumers, and
+	// sink-dead on ARTICLES and on OUTCOMES.
+	if len(first) != 28 || !slices.ContainsFunc(first, func(c change) bool { return c.Name == b.names.Articles+"/sink-dead" && c.Action == "created" }) ||
+		!slices.ContainsFunc(first, func(c change) bool { return c.Name == b.names.Outcomes+"/sink-dead" && c.Action == "created" }) {
+		t.Errorf("first admin init: %d changes %v, want 28 with the sink-dead consumers created", len(first), first)
 	}
 	for _, c := range second {
 		if c.Action != natsbus.ActionUnchanged {

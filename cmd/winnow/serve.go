@@ -11,7 +11,9 @@ import (
 	"strings"
 
 	"winnow/cleaner/normalize"
+	"winnow/crawler/schedule"
 	"winnow/sink/dashboard"
+	"winnow/sink/natsbus"
 )
 
 // serveFlags are the flags of `winnow serve`.
@@ -47,6 +49,12 @@ func readToken(file string) (string, error) {
 // serve` mounts, and what `winnow run --listen` can mount beside its
 // own handlers.
 func analystSurface(st *analystStore, m *metrics, rulesFile, token string, log *slog.Logger) (map[string]http.Handler, error) {
+	return analystSurfaceWith(st, m, rulesFile, token, nil, log)
+}
+
+// analystSurfaceWith is analystSurface with the sources board fed by
+// sources (the scheduler's states; nil: the store's counts alone).
+func analystSurfaceWith(st *analystStore, m *metrics, rulesFile, token string, sources func(context.Context) ([]dashboard.SourceStatus, error), log *slog.Logger) (map[string]http.Handler, error) {
 	conv, err := normalize.New(normalize.Default)
 	if err != nil {
 		return nil, err
@@ -65,6 +73,7 @@ func analystSurface(st *analystStore, m *metrics, rulesFile, token string, log *
 			return fmt.Sprintf("Allow entry added to %s (version %s); run winnow replay --rules %s to see what changes.", rulesFile, v, rulesFile), nil
 		},
 		Simplify: conv.Convert,
+		Sources:  sources,
 		Token:    token,
 		Logger:   log,
 	})
@@ -77,14 +86,25 @@ func analystSurface(st *analystStore, m *metrics, rulesFile, token string, log *
 	}, nil
 }
 
+// runServe serves the analyst page: `winnow serve [--listen ADDR]`. With
+// --nats-url (the analyst NATS user: read-only) the page's sources board
+// shows the scheduler's states from crawl_state and /metrics the DLQ's
+// size; without it the board shows the store's counts.
 func runServe(ctx context.Context, std stdio, args []string) error {
-	fs, data := flagSet(std, "serve", "[--listen ADDR] [--token-file FILE] [--postgres DSN] [--rules FILE]")
+	const usage = "[--listen ADDR] [--token-file FILE] [--postgres DSN] [--rules FILE] [--nats-url URL …]"
+	fs, data := flagSet(std, "serve", usage)
 	var f serveFlags
 	fs.StringVar(&f.listen, "listen", "127.0.0.1:8080", "address to serve on; anything but loopback requires a token")
 	fs.StringVar(&f.tokenFile, "token-file", "", "file whose first line is the access token (else $WINNOW_TOKEN)")
 	fs.StringVar(&f.rules, "rules", "", "rules override file the page's false-positive corrections go to (default DATA/rules-override.yaml)")
 	f.store.register(fs)
-	if err := parseFlags(fs, args); err != nil {
+	var bf busFlags
+	bf.register(fs)
+	metricsAddr := fs.String("metrics-addr", "", "also serve /metrics (no token), /healthz and /readyz on this address")
+	level := logLevelFlag(fs)
+	*level = slog.LevelInfo
+	setUsage(fs, "serve", usage)
+	if err := parseFlagsEnv(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
@@ -100,28 +120,72 @@ func runServe(ctx context.Context, std stdio, args []string) error {
 	if f.rules == "" {
 		f.rules = defaultOverride(*data)
 	}
-	log := newLogger(std.err, slog.LevelInfo)
+	log := newLogger(std.err, *level).With("role", "serve")
 	st, err := openAnalystStore(ctx, *data, f.store, false, log)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 	m := newMetrics()
-	handlers, err := analystSurface(st, m, f.rules, token, log)
+	ready := []readyCheck{{name: "store", check: st.ping}}
+	var (
+		board func(context.Context) ([]dashboard.SourceStatus, error)
+		poll  func(context.Context) (lagSample, error)
+	)
+	if bf.external() {
+		cfg, err := bf.config()
+		if err != nil {
+			return err
+		}
+		conn, err := bf.connect(ctx, "serve", log.With("stage", "nats"))
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		kv, err := natsbus.OpenState(ctx, conn.JetStream(), cfg)
+		if err != nil {
+			return err
+		}
+		ctl, err := schedule.New(schedule.Options{Store: kvStore{kv}, Logger: log})
+		if err != nil {
+			return err
+		}
+		board = sourcesBoard(ctl)
+		ready = append(ready, natsReady(conn))
+		poll = func(ctx context.Context) (lagSample, error) {
+			s, err := pollLag(ctx, conn, cfg, lagDLQ, nil, nil)
+			if err != nil {
+				return s, err
+			}
+			s.Phases, err = sourcePhases(ctx, ctl)
+			return s, err
+		}
+	}
+	handlers, err := analystSurfaceWith(st, m, f.rules, token, board, log)
 	if err != nil {
 		return err
 	}
-	mux := newMux(muxParts{ready: []readyCheck{{name: "store", check: st.ping}}, handlers: handlers})
+	mux := newMux(muxParts{ready: ready, handlers: handlers})
 	addr, errc, err := listenHTTP(ctx, f.listen, accessLog(log, mux))
 	if err != nil {
 		return err
 	}
-	log.Info("serving the analyst page", "stage", "serve", "addr", addr.String(), "token", token != "")
-	fmt.Fprintf(std.err, "analyst page on http://%s/ (metrics on /metrics)\n", addr)
-	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+	stopMetrics, err := serveRoleHTTP(ctx, std, *metricsAddr, m, ready, log, poll)
+	if err != nil {
 		return err
 	}
-	return nil
+	if *metricsAddr == "" && poll != nil {
+		go m.pollLag(ctx, lagPollInterval, log, poll)
+	}
+	log.Info("serving the analyst page", "stage", "serve", "addr", addr.String(), "token", token != "")
+	fmt.Fprintf(std.err, "analyst page on http://%s/ (metrics on /metrics)\n", addr)
+	err = <-errc
+	return errors.Join(func() error {
+		if err != nil && !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	}(), stopMetrics())
 }
 
 // accessLog logs one line per request at debug level (and server errors

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,7 +11,10 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/jackc/pgx/v5/stdlib"
+
 	"winnow/sink"
+	"winnow/sink/analyst"
 	"winnow/sink/jsonl"
 	"winnow/sink/natsbus"
 	"winnow/sink/postgres"
@@ -191,8 +195,11 @@ func (f *consumerFlags) consume(ctx context.Context, conn *natsbus.Conn, cc nats
 }
 
 // runSink runs one storage consumer: `winnow sink sqlite|postgres|jsonl`.
+// The SQLite and PostgreSQL sinks also record the crawl-outcome events
+// (OUTCOMES, same durable) into crawl_outcomes, one process per durable
+// at a time.
 func runSink(ctx context.Context, std stdio, args []string) error {
-	const usage = "sqlite|postgres|jsonl [--durable NAME] [--postgres DSN] [--nats-url URL …]"
+	const usage = "sqlite|postgres|jsonl [--durable NAME] [--postgres DSN] [--metrics-addr ADDR] [--nats-url URL …]"
 	if len(args) == 0 || (args[0] != storeSQLite && args[0] != storePostgres && args[0] != storeJSONL) {
 		if len(args) > 0 && (args[0] == "-h" || args[0] == "--help" || args[0] == "-help") {
 			fmt.Fprintf(std.err, "usage: winnow sink %s\n", usage)
@@ -208,6 +215,8 @@ func runSink(ctx context.Context, std stdio, args []string) error {
 	sf.register(fs)
 	var cf consumerFlags
 	cf.register(fs, "sink-"+kind)
+	metricsAddr := fs.String("metrics-addr", "", "serve /metrics, /healthz and /readyz on this address (e.g. :9090)")
+	noOutcomes := fs.Bool("no-outcomes", false, "do not record the crawl-outcome events into crawl_outcomes (another sink does)")
 	level := logLevelFlag(fs)
 	setUsage(fs, "sink "+kind, usage)
 	if err := parseFlagsEnv(fs, args[1:]); err != nil {
@@ -218,6 +227,10 @@ func runSink(ctx context.Context, std stdio, args []string) error {
 	}
 	log := newLogger(std.err, *level).With("role", "sink", "store", kind)
 	cfg, err := bf.config()
+	if err != nil {
+		return err
+	}
+	names, err := cfg.Names()
 	if err != nil {
 		return err
 	}
@@ -235,10 +248,127 @@ func runSink(ctx context.Context, std stdio, args []string) error {
 		return err
 	}
 	defer store.Close()
-	fmt.Fprintf(std.err, "winnow sink %s: consuming %s as %s\n", kind, cc.Stream, cc.Durable)
-	if err := cf.consume(ctx, conn, cc, store); err != nil {
+	var g waitGroupErr
+	consumers := []consumerRef{{names.Articles, cc.Durable}}
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	if kind != storeJSONL && !*noOutcomes {
+		// The recorder waits for the database on its own: records keep
+		// flowing (and failing, and being retried) meanwhile.
+		olog := log.With("stage", "outcomes")
+		g.Go("outcome recorder", func() error {
+			for sctx.Err() == nil {
+				ast, err := analystFor(sctx, store, *dataDir, olog)
+				if err != nil {
+					if sctx.Err() == nil {
+						olog.Warn("crawl_outcomes unavailable; retrying in 10s", "err", err)
+						sleepFor(sctx, 10*time.Second)
+					}
+					continue
+				}
+				defer ast.Close()
+				rec, err := newOutcomeRecorder(sctx, conn, cfg, cc.Durable, cf.precreated, ast, "", olog)
+				if err != nil {
+					return err
+				}
+				return rec.run(sctx)
+			}
+			return nil
+		})
+		consumers = append(consumers, consumerRef{names.Outcomes, cc.Durable})
+	}
+	m := newMetrics()
+	stopHTTP, err := serveRoleHTTP(ctx, std, *metricsAddr, m, []readyCheck{natsReady(conn), {name: "store", check: store.ping}}, log,
+		func(ctx context.Context) (lagSample, error) { return pollLag(ctx, conn, cfg, 0, consumers, nil) })
+	if err != nil {
 		return err
 	}
+	fmt.Fprintf(std.err, "winnow sink %s: consuming %s as %s\n", kind, cc.Stream, cc.Durable)
+	consumeErr := cf.consume(ctx, conn, cc, store)
 	// ctx ended: Consume finished and acknowledged the batch in hand.
-	return errors.Join(conn.Close(), store.Close())
+	stop()
+	return errors.Join(consumeErr, g.Wait(), stopHTTP(), conn.Close(), store.Close())
+}
+
+// analystFor builds the analyst queries (and crawl_outcomes) over an
+// opened SQLite or PostgreSQL store, sharing its database: the outcome
+// recorder of a sink and the web page of `winnow run` use it. The
+// returned store's Close closes only what analystFor opened.
+func analystFor(ctx context.Context, store *openedStore, dataDir string, log *slog.Logger) (*analystStore, error) {
+	out := &analystStore{warcDir: filepath.Join(dataDir, "warc"), store: store.Store, ping: store.ping}
+	search := func(ctx context.Context, q string, limit int) ([]analyst.Hit, error) {
+		hits, err := store.Search(ctx, q, sink.SearchOptions{Limit: limit})
+		res := make([]analyst.Hit, 0, len(hits))
+		for _, h := range hits {
+			res = append(res, analyst.Hit{ID: h.ID, Title: h.Title, Source: h.Source, PublishedAt: h.PublishedAt, Snippet: h.Snippet, Score: h.Score})
+		}
+		return res, err
+	}
+	var (
+		db      *sql.DB
+		dialect analyst.Dialect
+		err     error
+	)
+	switch s := store.Store.(type) {
+	case *sqlite.Store:
+		path := filepath.Join(dataDir, "winnow.db")
+		if db, err = sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"); err != nil {
+			return nil, err
+		}
+		db.SetMaxOpenConns(2)
+		dialect = analyst.SQLite
+	case *postgres.Store:
+		// The schema and the store's tables first: crawl_outcomes goes
+		// beside them.
+		if err := s.Migrate(ctx); err != nil {
+			return nil, err
+		}
+		db, dialect = stdlib.OpenDBFromPool(s.Pool()), analyst.Postgres
+	default:
+		return nil, fmt.Errorf("no analyst queries over a %s store", store.kind)
+	}
+	out.closers = append(out.closers, db.Close)
+	an, err := analyst.New(ctx, analyst.Options{DB: db, Dialect: dialect, Search: search, Logger: log})
+	if err != nil {
+		out.Close()
+		return nil, err
+	}
+	out.an = an
+	return out, nil
+}
+
+// outcomeConsumer is the consumer configuration of a storage consumer's
+// outcome events (OUTCOMES, same durable name as on ARTICLES). Its ack
+// wait is also how long a new recorder waits for a previous one's
+// unacknowledged events to come back.
+func outcomeConsumer(cfg natsbus.Config, durable string, precreated bool, log *slog.Logger) (natsbus.ConsumerConfig, error) {
+	n, err := cfg.Names()
+	if err != nil {
+		return natsbus.ConsumerConfig{}, err
+	}
+	return natsbus.ConsumerConfig{
+		Config: cfg, Stream: n.Outcomes, Durable: durable, MaxDeliver: 20, BackOff: []time.Duration{10 * time.Second},
+		BatchSize: 256, MaxWait: time.Second, RequirePrecreated: precreated, StopTimeout: 20 * time.Second, Logger: log,
+	}, nil
+}
+
+// newOutcomeRecorder returns the recorder of durable's outcome events
+// into st's crawl_outcomes. owner names it in the recorder lease; ""
+// means unique per process (a process that may restart under the same
+// owner, as `winnow run` on its locked data directory, takes its lease
+// back at once).
+func newOutcomeRecorder(ctx context.Context, conn *natsbus.Conn, cfg natsbus.Config, durable string, precreated bool, st *analystStore, owner string, log *slog.Logger) (*outcomeRecorder, error) {
+	cc, err := outcomeConsumer(cfg, durable, precreated, log)
+	if err != nil {
+		return nil, err
+	}
+	leases, err := natsbus.OpenLeases(ctx, conn.JetStream(), cfg)
+	if err != nil {
+		return nil, err
+	}
+	if owner == "" {
+		host, _ := os.Hostname()
+		owner = fmt.Sprintf("%s-%d-%x", host, os.Getpid(), time.Now().UnixNano()&0xffffff)
+	}
+	return &outcomeRecorder{conn: conn, cc: cc, an: st.an, leases: leases, owner: owner, ttl: 30 * time.Second, log: log}, nil
 }

@@ -447,13 +447,40 @@ func truncate(s string, n int) string {
 
 // ConsumerLag reports a durable consumer's unfinished work: messages not
 // yet delivered (waiting) and delivered but not acknowledged (inFlight).
+// A consumer that does not exist is an error wrapping ErrConsumerMissing.
 // Both zero means the consumer's sink has stored everything published so
 // far (`winnow run --until-idle`).
 func ConsumerLag(ctx context.Context, js jetstream.JetStream, stream, durable string) (waiting uint64, inFlight int, err error) {
 	c, err := js.Consumer(ctx, stream, durable)
+	if errors.Is(err, jetstream.ErrConsumerNotFound) {
+		return 0, 0, fmt.Errorf("%w: %s on %s", ErrConsumerMissing, durable, stream)
+	}
 	if err != nil {
 		return 0, 0, fmt.Errorf("natsbus: consumer %s on %s: %w", durable, stream, err)
 	}
 	info := c.CachedInfo()
 	return info.NumPending, info.NumAckPending, nil
+}
+
+// StreamStatus is what StreamInfo reports of a stream.
+type StreamStatus struct {
+	// Msgs and Bytes are what the stream holds now.
+	Msgs, Bytes uint64
+	// FirstSeq and LastSeq bound its sequences.
+	FirstSeq, LastSeq uint64
+	// Created is when the stream was created; a stream deleted and
+	// created again starts its sequences anew.
+	Created time.Time
+}
+
+// StreamInfo reports a stream's size, sequences and creation time (the
+// DLQ gauge, consumers that keep a sequence watermark).
+func StreamInfo(ctx context.Context, js jetstream.JetStream, stream string) (StreamStatus, error) {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return StreamStatus{}, fmt.Errorf("natsbus: stream %s: %w", stream, err)
+	}
+	info := s.CachedInfo()
+	return StreamStatus{Msgs: info.State.Msgs, Bytes: info.State.Bytes, FirstSeq: info.State.FirstSeq,
+		LastSeq: info.State.LastSeq, Created: info.Created}, nil
 }

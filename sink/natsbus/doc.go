@@ -10,18 +10,23 @@
 //   - the topology (EnsureStreams): FRONTIER (work queue of crawl tasks,
 //     partitioned by host), ARTICLES (clean records, articles.clean.<source>),
 //     AUDIT (audit.<source>), DLQ (dlq.<stream>.<consumer>), ADVISORIES (the
-//     captured MAX_DELIVERIES and MSG_TERMINATED advisories) and the
-//     key-value buckets crawl_state, crawl_seen and crawl_leases, all
-//     created or updated idempotently and never deleted;
-//   - Publisher, a sink.Sink that publishes records (and AuditEvents) and
-//     waits for the stream's acknowledgement, pushing back when a stream is
-//     full;
+//     captured MAX_DELIVERIES and MSG_TERMINATED advisories), OUTCOMES
+//     (crawl-outcome events, crawl.outcomes.<source>) and the key-value
+//     buckets crawl_state, crawl_seen and crawl_leases, all created or
+//     updated idempotently and never deleted;
+//   - Publisher, a sink.Sink that publishes records (and AuditEvents, and
+//     opaque outcome events with PublishOutcome) and waits for the stream's
+//     acknowledgement, pushing back when a stream is full;
 //   - Consume, a durable pull consumer feeding a BatchWriter that
 //     acknowledges only after the write returned and dead-letters poison
 //     messages; ForwardDeadLetters, which copies messages that ran out of
 //     deliveries to the DLQ; Follow, an ephemeral ordered reader for
-//     `winnow tail`;
-//   - State, typed compare-and-set helpers and leases on crawl_state;
+//     `winnow tail`; ConsumeEvents, a strictly ordered durable reader of
+//     small events whose handler commits a sequence watermark with its
+//     effect;
+//   - State, key-value operations on crawl_state (and OpenLeases on
+//     crawl_leases): Get, Put, Create, CompareAndSwap, Keys, Watch, Update
+//     with retries, and leases;
 //   - Frontier, the crawl frontier: Add with permanent dedup, Next/Done
 //     for workers that lease partitions among themselves, Pending for
 //     `--until-idle`.

@@ -29,8 +29,12 @@ var (
 	ErrConsumerMissing = errors.New("natsbus: consumer not pre-created")
 	// ErrKeyNotFound is wrapped by State.Get for a missing or deleted key.
 	ErrKeyNotFound = errors.New("natsbus: key not found")
+	// ErrKeyExists is wrapped by State.Create when the key already holds
+	// a value.
+	ErrKeyExists = errors.New("natsbus: key exists")
 	// ErrConflict is wrapped when a compare-and-set update kept losing to
-	// concurrent writers until its retries ran out.
+	// concurrent writers until its retries ran out, and by
+	// State.CompareAndSwap when the key's revision is not the one given.
 	ErrConflict = errors.New("natsbus: revision conflict")
 	// ErrInvalidTask is wrapped by Frontier.Add for a task that cannot be
 	// queued (no URL, no host, invalid source id).

@@ -38,7 +38,7 @@ func externalBus(t *testing.T) (*Conn, Config, Names) {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		js := c.JetStream()
-		for _, s := range []string{n.Frontier, n.Articles, n.Audit, n.DLQ, n.Advisories} {
+		for _, s := range []string{n.Frontier, n.Articles, n.Audit, n.DLQ, n.Advisories, n.Outcomes} {
 			if err := js.DeleteStream(ctx, s); err != nil {
 				t.Logf("cleanup: delete stream %s: %v", s, err)
 			}

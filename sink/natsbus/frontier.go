@@ -44,6 +44,11 @@ type Task struct {
 	// the scheduler re-queues when due. The stream's duplicate window still
 	// drops a second add within FrontierDuplicates.
 	Revisit bool `json:"revisit,omitempty"`
+	// RevisitID, for a Revisit task, names one revisit (the scheduler's
+	// firing): it joins the URL hash in the Nats-Msg-Id, so a new firing
+	// is queued even within the duplicate window while a repeated add of
+	// the same firing is still dropped. Ignored without Revisit.
+	RevisitID string `json:"revisit_id,omitempty"`
 }
 
 // Done settles a task returned by Next; call it exactly once (later calls
@@ -288,7 +293,11 @@ func (f *Frontier) add(ctx context.Context, t Task) (bool, error) {
 	if err != nil {
 		return false, fmt.Errorf("%w: %q: %w", ErrInvalidTask, t.URL, err)
 	}
-	m := outMsg{subject: f.names.FrontierSubject(Partition(host, f.cfg.Partitions)), id: key, data: data, articleID: key}
+	id := key
+	if t.Revisit && t.RevisitID != "" {
+		id = key + "." + t.RevisitID
+	}
+	m := outMsg{subject: f.names.FrontierSubject(Partition(host, f.cfg.Partitions)), id: id, data: data, articleID: key}
 	ack, err := f.pub.publishSync(ctx, m)
 	if err != nil {
 		return false, fmt.Errorf("natsbus: frontier add %s: %w", t.URL, err)

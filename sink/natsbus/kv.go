@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
@@ -45,6 +46,103 @@ func (s *State) Get(ctx context.Context, key string) ([]byte, uint64, error) {
 		return nil, 0, fmt.Errorf("natsbus: get %s: %w", key, err)
 	}
 	return e.Value(), e.Revision(), nil
+}
+
+// OpenLeases binds to the crawl_leases bucket of c's namespace (frontier
+// partition leases, worker membership and other single-owner leases such
+// as a storage consumer's outcome recorder), which EnsureStreams created.
+// Its State offers the same operations as crawl_state's.
+func OpenLeases(ctx context.Context, js jetstream.JetStream, c Config) (*State, error) {
+	n, err := c.Names()
+	if err != nil {
+		return nil, err
+	}
+	kv, err := js.KeyValue(ctx, n.Leases)
+	if err != nil {
+		return nil, fmt.Errorf("natsbus: bucket %s: %w", n.Leases, err)
+	}
+	return &State{kv: kv}, nil
+}
+
+// Create stores value under key only if the key holds no value (never
+// set, or deleted) and returns the new revision; an existing key is an
+// error wrapping ErrKeyExists.
+func (s *State) Create(ctx context.Context, key string, value []byte) (uint64, error) {
+	rev, err := s.kv.Create(ctx, key, value)
+	if err != nil {
+		if isConflict(err) {
+			return 0, fmt.Errorf("%w: %s", ErrKeyExists, key)
+		}
+		return 0, fmt.Errorf("natsbus: create %s: %w", key, err)
+	}
+	return rev, nil
+}
+
+// CompareAndSwap stores value under key only if the key's latest
+// revision is lastRevision, and returns the new revision. Another
+// revision is an error wrapping ErrConflict; a key that was never set or
+// was deleted, one wrapping ErrKeyNotFound.
+func (s *State) CompareAndSwap(ctx context.Context, key string, value []byte, lastRevision uint64) (uint64, error) {
+	rev, err := s.kv.Update(ctx, key, value, lastRevision)
+	if err == nil {
+		return rev, nil
+	}
+	if !isConflict(err) {
+		return 0, fmt.Errorf("natsbus: update %s: %w", key, err)
+	}
+	// The server says only "wrong last sequence": tell a missing key
+	// from a changed one.
+	if _, gerr := s.kv.Get(ctx, key); errors.Is(gerr, jetstream.ErrKeyNotFound) || errors.Is(gerr, jetstream.ErrKeyDeleted) {
+		return 0, fmt.Errorf("%w: %s", ErrKeyNotFound, key)
+	}
+	return 0, fmt.Errorf("%w: %s at revision %d", ErrConflict, key, lastRevision)
+}
+
+// Keys returns the keys that hold a value and start with prefix, in any
+// order. It reads the bucket's key index (an ordered consumer over the
+// bucket's latest values, headers only).
+func (s *State) Keys(ctx context.Context, prefix string) ([]string, error) {
+	lister, err := s.kv.ListKeys(ctx, jetstream.IgnoreDeletes())
+	if err != nil {
+		if errors.Is(err, jetstream.ErrNoKeysFound) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("natsbus: keys: %w", err)
+	}
+	defer lister.Stop()
+	var out []string
+	for k := range lister.Keys() {
+		if strings.HasPrefix(k, prefix) {
+			out = append(out, k)
+		}
+	}
+	return out, nil
+}
+
+// Watch calls fn with the key of every change (put or delete) made to
+// keys matching pattern (a subject-style filter such as "source.>") after
+// the call, until ctx ends; it then returns nil. Calls are serialized; fn
+// should be quick. Watch returns an error only when the watch cannot be
+// set up.
+func (s *State) Watch(ctx context.Context, pattern string, fn func(key string)) error {
+	w, err := s.kv.Watch(ctx, pattern, jetstream.UpdatesOnly(), jetstream.MetaOnly())
+	if err != nil {
+		return fmt.Errorf("natsbus: watch %s: %w", pattern, err)
+	}
+	defer w.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case e, ok := <-w.Updates():
+			if !ok {
+				return nil
+			}
+			if e != nil {
+				fn(e.Key())
+			}
+		}
+	}
 }
 
 // Put sets key to value unconditionally and returns the new revision.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"slices"
 	"strconv"
 	"sync"
 	"testing"
@@ -185,5 +186,60 @@ func TestLeaseContenders(t *testing.T) {
 	}
 	if _, err := s.TryLease(context.Background(), "lease.x", "", ttl); !errors.Is(err, ErrInvalidOptions) {
 		t.Errorf("TryLease without owner: %v", err)
+	}
+}
+
+// TestStateCompareAndSet checks the compare-and-set primitives a
+// scheduler store is built on: Create refuses an existing key,
+// CompareAndSwap refuses a stale revision and tells a missing key apart,
+// Keys lists by prefix without deleted keys.
+func TestStateCompareAndSet(t *testing.T) {
+	ctx := t.Context()
+	s := openTestState(t)
+	rev1, err := s.Create(ctx, "source.a", []byte("1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Create(ctx, "source.a", []byte("again")); !errors.Is(err, ErrKeyExists) {
+		t.Errorf("Create existing: %v, want ErrKeyExists", err)
+	}
+	rev2, err := s.CompareAndSwap(ctx, "source.a", []byte("2"), rev1)
+	if err != nil || rev2 <= rev1 {
+		t.Fatalf("CompareAndSwap at the latest revision = %d, %v", rev2, err)
+	}
+	if _, err := s.CompareAndSwap(ctx, "source.a", []byte("stale"), rev1); !errors.Is(err, ErrConflict) {
+		t.Errorf("CompareAndSwap at a stale revision: %v, want ErrConflict", err)
+	}
+	if _, err := s.CompareAndSwap(ctx, "source.none", []byte("x"), 1); !errors.Is(err, ErrKeyNotFound) {
+		t.Errorf("CompareAndSwap of a missing key: %v, want ErrKeyNotFound", err)
+	}
+	if v, rev, err := s.Get(ctx, "source.a"); err != nil || string(v) != "2" || rev != rev2 {
+		t.Errorf("Get = %q, %d, %v; want \"2\" at %d", v, rev, err, rev2)
+	}
+	for _, k := range []string{"source.b", "other.c", "source.gone"} {
+		if _, err := s.Create(ctx, k, []byte("x")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := s.Delete(ctx, "source.gone"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Create(ctx, "source.gone", []byte("back")); err != nil {
+		t.Errorf("Create after Delete: %v", err)
+	}
+	if err := s.Delete(ctx, "source.gone"); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := s.Keys(ctx, "source.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(keys)
+	if diff := cmp.Diff([]string{"source.a", "source.b"}, keys); diff != "" {
+		t.Errorf("Keys(source.) (-want +got):\n%s", diff)
+	}
+	empty := openTestState(t)
+	if keys, err := empty.Keys(ctx, ""); err != nil || len(keys) != 0 {
+		t.Errorf("Keys of an empty bucket = %v, %v", keys, err)
 	}
 }

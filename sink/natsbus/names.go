@@ -16,6 +16,7 @@ const (
 	StreamAudit      = "AUDIT"
 	StreamDLQ        = "DLQ"
 	StreamAdvisories = "ADVISORIES"
+	StreamOutcomes   = "OUTCOMES"
 
 	BucketState  = "crawl_state"
 	BucketSeen   = "crawl_seen"
@@ -25,6 +26,7 @@ const (
 	SubjectArticles = "articles.clean" // + ".<source>"
 	SubjectAudit    = "audit"          // + ".<source>"
 	SubjectDLQ      = "dlq"            // + ".<stream>.<consumer>"
+	SubjectOutcomes = "crawl.outcomes" // + ".<source>"
 
 	// AdhocSource replaces the empty source id of ad-hoc input in
 	// subjects. It cannot collide with a configured source id, which must
@@ -72,7 +74,7 @@ type Names struct {
 	// Namespace is the prefix, "" in production.
 	Namespace string
 	// Stream names.
-	Frontier, Articles, Audit, DLQ, Advisories string
+	Frontier, Articles, Audit, DLQ, Advisories, Outcomes string
 	// Key-value bucket names.
 	State, Seen, Leases string
 	subj                string // subject prefix, "" or "<ns>."
@@ -95,6 +97,7 @@ func NewNames(ns string) (Names, error) {
 		Audit:      pre + StreamAudit,
 		DLQ:        pre + StreamDLQ,
 		Advisories: pre + StreamAdvisories,
+		Outcomes:   pre + StreamOutcomes,
 		State:      pre + BucketState,
 		Seen:       pre + BucketSeen,
 		Leases:     pre + BucketLeases,
@@ -138,6 +141,19 @@ func (n Names) AuditSubject(source string) (string, error) {
 // AuditSubjects returns the wildcard audit.* matching every source.
 func (n Names) AuditSubjects() string { return n.subj + SubjectAudit + ".*" }
 
+// OutcomeSubject returns crawl.outcomes.<source> (AdhocSource for "").
+func (n Names) OutcomeSubject(source string) (string, error) {
+	tok, err := sourceToken(source)
+	if err != nil {
+		return "", err
+	}
+	return n.subj + SubjectOutcomes + "." + tok, nil
+}
+
+// OutcomeSubjects returns the wildcard crawl.outcomes.* matching every
+// source.
+func (n Names) OutcomeSubjects() string { return n.subj + SubjectOutcomes + ".*" }
+
 // FrontierSubject returns crawl.frontier.<partition>.
 func (n Names) FrontierSubject(partition int) string {
 	return n.subj + SubjectFrontier + "." + strconv.Itoa(partition)
@@ -161,13 +177,13 @@ func (n Names) DLQSubject(stream, consumer string) string {
 func (n Names) DLQSubjects() string { return n.subj + SubjectDLQ + ".*.*" }
 
 // AdvisorySubjects returns the MAX_DELIVERIES and MSG_TERMINATED advisory
-// subjects of this namespace's FRONTIER, ARTICLES and AUDIT streams, which
+// subjects of this namespace's FRONTIER, ARTICLES, AUDIT and OUTCOMES streams, which
 // the advisories stream captures. They are listed per stream (rather than
 // as $JS.EVENT.ADVISORY.CONSUMER.MAX_DELIVERIES.>) so that namespaces do
 // not overlap and other applications' advisories are not captured.
 func (n Names) AdvisorySubjects() []string {
 	var out []string
-	for _, s := range []string{n.Frontier, n.Articles, n.Audit} {
+	for _, s := range []string{n.Frontier, n.Articles, n.Audit, n.Outcomes} {
 		out = append(out, advisoryMaxDeliveries+"."+s+".*", advisoryTerminated+"."+s+".*")
 	}
 	return out

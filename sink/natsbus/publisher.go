@@ -225,6 +225,27 @@ func (p *Publisher) WriteBatch(ctx context.Context, recs []*record.Article) erro
 	return p.publishAll(ctx, msgs)
 }
 
+// PublishOutcome publishes one crawl-outcome event of source (an opaque
+// JSON payload, see the command that defines it) to
+// crawl.outcomes.<source> in OUTCOMES and waits for the acknowledgement.
+// msgID is its Nats-Msg-Id: republishing the same event within the
+// stream's duplicate window stores it once. A full OUTCOMES is retried
+// until ctx ends, like Write.
+func (p *Publisher) PublishOutcome(ctx context.Context, source, msgID string, data []byte) error {
+	if p.closed.Load() {
+		return ErrClosed
+	}
+	subject, err := p.names.OutcomeSubject(source)
+	if err != nil {
+		return fmt.Errorf("%w: outcome event: %w", sink.ErrRejected, err)
+	}
+	if msgID == "" {
+		return fmt.Errorf("%w: outcome event without a message id", ErrInvalidOptions)
+	}
+	_, err = p.publishSync(ctx, outMsg{subject: subject, id: msgID, data: data})
+	return err
+}
+
 // Close marks the publisher closed. It holds no resources of its own (the
 // connection belongs to the caller); later writes fail with ErrClosed.
 func (p *Publisher) Close() error {

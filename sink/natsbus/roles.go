@@ -12,8 +12,12 @@ const (
 	RoleSink      = "sink"          // a storage consumer or downstream service: Consume on one durable
 	RoleForwarder = "dlq-forwarder" // ForwardDeadLetters
 	RoleTail      = "tail"          // read-only: Follow on ARTICLES (winnow tail)
-	RoleAnalyst   = "analyst"       // read-only: Follow on AUDIT and DLQ
+	RoleAnalyst   = "analyst"       // read-only: Follow on AUDIT and DLQ, crawl_state read-only
 )
+
+// OutcomeLeaseKey is the crawl_leases key held by the one process of a
+// storage consumer (durable) that records outcome events at a time.
+func OutcomeLeaseKey(durable string) string { return "outcomes." + durable }
 
 // RolePermissions are the subjects one role may publish and subscribe to,
 // in the form of a nats-server user's permissions block.
@@ -35,6 +39,11 @@ type RolePermissions struct {
 // (RequirePrecreated). RoleCrawler pulls from the pre-created frontier
 // partition consumers. The lists are what this package's operations use,
 // checked by tests against a server that enforces them.
+//
+// RoleSink also reads its own outcome-event consumer on OUTCOMES (same
+// durable name) and holds the lease OutcomeLeaseKey(durable) in
+// crawl_leases. RoleAnalyst also reads crawl_state (the sources board)
+// and the DLQ's size.
 //
 // RoleTail and RoleAnalyst follow streams through ordered consumers, whose
 // names are generated, so they are allowed the consumer API of their
@@ -85,13 +94,19 @@ func Permissions(c Config, role, inboxPrefix string, durables ...string) (RolePe
 	case RoleAdmin:
 		return RolePermissions{Publish: []string{">"}, Subscribe: []string{">"}}, nil
 	case RoleCrawler:
-		pub = append(pub, n.ArticleSubjects(), n.AuditSubjects(), n.FrontierSubjects(), n.DLQSubject(n.Frontier, "*"),
-			api+"STREAM.INFO."+n.Frontier)
+		// Workers and the scheduler: publish records, audit and outcome
+		// events, run the frontier, keep crawl state; the scheduler
+		// reads outcome events back (ordered consumer) and lists and
+		// watches crawl_state.
+		pub = append(pub, n.ArticleSubjects(), n.AuditSubjects(), n.OutcomeSubjects(), n.FrontierSubjects(), n.DLQSubject(n.Frontier, "*"),
+			api+"STREAM.INFO."+n.Frontier, api+"STREAM.NAMES")
 		pub = append(pub, pullFrom(n.Frontier, "*")...)
 		for _, b := range []string{n.State, n.Seen, n.Leases} {
 			pub = append(pub, kv(b)...)
 		}
 		pub = append(pub, ordered("KV_"+n.Leases)...) // membership watch
+		pub = append(pub, ordered("KV_"+n.State)...)  // key listing, change watch
+		pub = append(pub, ordered(n.Outcomes)...)     // run results
 	case RoleSink, RoleForwarder:
 		if len(durables) == 0 {
 			return RolePermissions{}, fmt.Errorf("%w: role %s needs its durable consumer name", ErrInvalidOptions, role)
@@ -100,14 +115,22 @@ func Permissions(c Config, role, inboxPrefix string, durables ...string) (RolePe
 		if role == RoleForwarder {
 			stream = n.Advisories
 			pub = append(pub, n.DLQSubjects())
-			for _, s := range []string{n.Frontier, n.Articles, n.Audit} {
+			for _, s := range []string{n.Frontier, n.Articles, n.Audit, n.Outcomes} {
 				pub = append(pub, api+"STREAM.INFO."+s, api+"STREAM.MSG.GET."+s)
 			}
+			pub = append(pub, api+"STREAM.INFO."+n.DLQ) // the DLQ size gauge
 			pub = append(pub, api+"STREAM.MSG.DELETE."+n.Frontier)
 		}
 		for _, d := range durables {
 			if role == RoleSink {
+				// Its records and its outcome events (one recorder at a
+				// time, by a lease of its own in crawl_leases).
 				pub = append(pub, n.DLQSubject(stream, d))
+				pub = append(pub, api+"STREAM.INFO."+n.Outcomes)
+				pub = append(pub, pullFrom(n.Outcomes, d)...)
+				lease := OutcomeLeaseKey(d)
+				pub = append(pub, api+"STREAM.INFO.KV_"+n.Leases, api+"DIRECT.GET.KV_"+n.Leases+".$KV."+n.Leases+"."+lease,
+					"$KV."+n.Leases+"."+lease)
 			}
 			pub = append(pub, pullFrom(stream, d)...)
 		}
@@ -118,6 +141,12 @@ func Permissions(c Config, role, inboxPrefix string, durables ...string) (RolePe
 		}
 		pub = append(pub, api+"STREAM.NAMES")
 		var deny []string
+		if role == RoleAnalyst {
+			// The sources board and the DLQ gauge: crawl_state read-only
+			// (direct gets and key listing, never $KV.<bucket>.> puts).
+			pub = append(pub, api+"STREAM.INFO."+n.DLQ, api+"STREAM.INFO.KV_"+n.State, api+"DIRECT.GET.KV_"+n.State+".>")
+			pub = append(pub, ordered("KV_"+n.State)...)
+		}
 		for _, s := range streams {
 			pub = append(pub, ordered(s)...)
 			for _, d := range durables {

@@ -58,6 +58,11 @@ func TestRolePermissionsEnforced(t *testing.T) {
 	if _, err := EnsureConsumer(ctx, admin.JetStream(), sinkCC); err != nil {
 		t.Fatal(err)
 	}
+	eventCC := ConsumerConfig{Config: cfg, Stream: "OUTCOMES", Durable: "sink-sqlite", BackOff: []time.Duration{time.Second},
+		MaxWait: 200 * time.Millisecond, RequirePrecreated: true}
+	if _, err := EnsureEventConsumer(ctx, admin.JetStream(), eventCC); err != nil {
+		t.Fatal(err)
+	}
 
 	// Crawler: publish records, run the frontier, use crawl_state.
 	crawler := connect(RoleCrawler)
@@ -106,6 +111,50 @@ func TestRolePermissionsEnforced(t *testing.T) {
 	if ok, err := st.TryLease(ctx, "lease.wzljl", "sched-1", time.Minute); err != nil || !ok {
 		t.Errorf("crawler lease: %v %v", ok, err)
 	}
+	// The scheduler: create and compare-and-set, list and watch states,
+	// publish outcome events and read them back.
+	if _, err := st.Create(ctx, "source.wzljl", []byte(`{}`)); err != nil {
+		t.Errorf("crawler state create: %v", err)
+	}
+	if keys, err := st.Keys(ctx, "source."); err != nil || len(keys) != 1 {
+		t.Errorf("crawler state keys = %v, %v", keys, err)
+	}
+	wctx, stopWatch := context.WithTimeout(ctx, 10*time.Second)
+	watched := make(chan string, 1)
+	go func() {
+		_ = st.Watch(wctx, "source.>", func(k string) {
+			select {
+			case watched <- k:
+			default:
+			}
+		})
+	}()
+	time.Sleep(200 * time.Millisecond) // the watch is set up
+	if _, err := st.Put(ctx, "source.wzljl", []byte(`{"x":1}`)); err != nil {
+		t.Errorf("crawler state put: %v", err)
+	}
+	select {
+	case k := <-watched:
+		if k != "source.wzljl" {
+			t.Errorf("crawler watch saw %q", k)
+		}
+	case <-wctx.Done():
+		t.Error("crawler watch saw nothing")
+	}
+	stopWatch()
+	if err := pub.PublishOutcome(ctx, "wzljl", "ev-1", []byte(`{"n":1}`)); err != nil {
+		t.Errorf("crawler outcome event: %v", err)
+	}
+	octx, stopFollow := context.WithTimeout(ctx, 10*time.Second)
+	events := 0
+	if err := Follow(octx, cjs, "crawl.outcomes.wzljl", time.Now().Add(-time.Hour), func(context.Context, Message) error {
+		events++
+		stopFollow()
+		return nil
+	}); err != nil || events != 1 {
+		t.Errorf("crawler follows outcome events: %d, %v", events, err)
+	}
+	stopFollow()
 
 	// Sink: its pre-created consumer only; the poison goes to DLQ.
 	sinkConn := connect(RoleSink)
@@ -140,6 +189,31 @@ func TestRolePermissionsEnforced(t *testing.T) {
 			t.Errorf("ForwardDeadLetters: %v", err)
 		}
 	}()
+	// The sink's outcome recorder: its lease, its event consumer.
+	leases, err := OpenLeases(ctx, sinkConn.JetStream(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := leases.TryLease(ctx, OutcomeLeaseKey("sink-sqlite"), "sink-1", time.Minute); err != nil || !ok {
+		t.Errorf("sink outcome lease: %v %v", ok, err)
+	}
+	var eventsRead atomic.Int32
+	ectx, stopEvents := context.WithCancel(ctx)
+	eventsDone := make(chan error, 1)
+	go func() {
+		eventsDone <- ConsumeEvents(ectx, sinkConn.JetStream(), eventCC, func(_ context.Context, msgs []Message) error {
+			eventsRead.Add(int32(len(msgs)))
+			return nil
+		})
+	}()
+	waitFor(t, 15*time.Second, "sink read the outcome event", func() bool { return eventsRead.Load() == 1 })
+	if st, err := StreamInfo(ctx, sinkConn.JetStream(), "OUTCOMES"); err != nil || st.Created.IsZero() {
+		t.Errorf("sink OUTCOMES info = %+v, %v", st, err)
+	}
+	stopEvents()
+	if err := <-eventsDone; err != nil {
+		t.Errorf("sink ConsumeEvents: %v", err)
+	}
 	waitFor(t, 15*time.Second, "sink wrote the good record", func() bool { return written.Load() == 1 })
 	waitFor(t, 15*time.Second, "two dead letters (frontier, sink)", func() bool { return streamState(t, admin.JetStream(), "DLQ").Msgs == 2 })
 	waitFor(t, 15*time.Second, "forwarder handled the advisories", func() bool {
@@ -168,6 +242,20 @@ func TestRolePermissionsEnforced(t *testing.T) {
 	follow(RoleTail, "articles.clean.*", 2)
 	follow(RoleAnalyst, "audit.*", 1)
 	follow(RoleAnalyst, "dlq.*.*", 2)
+	analystConn := connect(RoleAnalyst)
+	ast, err := OpenState(ctx, analystConn.JetStream(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _, err := ast.Get(ctx, "source.wzljl"); err != nil || string(v) != `{"x":1}` {
+		t.Errorf("analyst reads crawl_state: %q, %v", v, err)
+	}
+	if keys, err := ast.Keys(ctx, "source."); err != nil || len(keys) != 1 {
+		t.Errorf("analyst lists crawl_state = %v, %v", keys, err)
+	}
+	if _, err := analystConn.JetStream().Stream(ctx, "DLQ"); err != nil {
+		t.Errorf("analyst DLQ info: %v", err)
+	}
 
 	// What roles must not do.
 	denied := []struct {
@@ -181,6 +269,23 @@ func TestRolePermissionsEnforced(t *testing.T) {
 		}},
 		{"sink creates a consumer", func(ctx context.Context) error {
 			_, err := EnsureConsumer(ctx, sinkConn.JetStream(), ConsumerConfig{Stream: "ARTICLES", Durable: "rogue"})
+			return err
+		}},
+		{"analyst writes crawl_state", func(ctx context.Context) error {
+			c := connect(RoleAnalyst)
+			st, err := OpenState(ctx, c.JetStream(), cfg)
+			if err != nil {
+				return err
+			}
+			_, err = st.Put(ctx, "source.wzljl", []byte(`{}`))
+			return err
+		}},
+		{"sink takes another lease", func(ctx context.Context) error {
+			l, err := OpenLeases(ctx, sinkConn.JetStream(), cfg)
+			if err != nil {
+				return err
+			}
+			_, err = l.Put(ctx, "p.0", []byte(`{}`))
 			return err
 		}},
 		{"tail binds to the sink's durable", func(ctx context.Context) error {
@@ -216,7 +321,11 @@ func TestPermissionsValidation(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := RolePermissions{
-		Publish: []string{"t1.dlq.t1_ARTICLES.sink-pg", "$JS.API.CONSUMER.INFO.t1_ARTICLES.sink-pg",
+		Publish: []string{"t1.dlq.t1_ARTICLES.sink-pg", "$JS.API.STREAM.INFO.t1_OUTCOMES",
+			"$JS.API.CONSUMER.INFO.t1_OUTCOMES.sink-pg", "$JS.API.CONSUMER.MSG.NEXT.t1_OUTCOMES.sink-pg", "$JS.ACK.t1_OUTCOMES.sink-pg.>",
+			"$JS.API.STREAM.INFO.KV_t1_crawl_leases", "$JS.API.DIRECT.GET.KV_t1_crawl_leases.$KV.t1_crawl_leases.outcomes.sink-pg",
+			"$KV.t1_crawl_leases.outcomes.sink-pg",
+			"$JS.API.CONSUMER.INFO.t1_ARTICLES.sink-pg",
 			"$JS.API.CONSUMER.MSG.NEXT.t1_ARTICLES.sink-pg", "$JS.ACK.t1_ARTICLES.sink-pg.>"},
 		Subscribe: []string{"_INBOX_sink.>"},
 	}

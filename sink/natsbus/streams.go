@@ -60,6 +60,13 @@ type Config struct {
 	AuditMaxBytes int64
 	// DLQMaxBytes caps DLQ; zero = 1 GiB; negative = unlimited.
 	DLQMaxBytes int64
+	// OutcomesMaxBytes caps OUTCOMES, the crawl-outcome events; zero =
+	// 256 MiB; negative = unlimited. A full OUTCOMES refuses new events
+	// (discard new): publishers keep adding them up and retry.
+	OutcomesMaxBytes int64
+	// OutcomesMaxAge expires outcome events; zero = 30 days. Keep it
+	// longer than any outage of the storage consumers that record them.
+	OutcomesMaxAge time.Duration
 	// AdvisoriesMaxBytes caps the captured advisories (oldest dropped
 	// first: they are only triggers for the DLQ forwarder); zero = 64 MiB.
 	AdvisoriesMaxBytes int64
@@ -101,6 +108,10 @@ func (c Config) defaults() Config {
 	c.AuditMaxBytes = limit(c.AuditMaxBytes, 1<<30)
 	c.DLQMaxBytes = limit(c.DLQMaxBytes, 1<<30)
 	c.AdvisoriesMaxBytes = limit(c.AdvisoriesMaxBytes, 64<<20)
+	c.OutcomesMaxBytes = limit(c.OutcomesMaxBytes, 256<<20)
+	if c.OutcomesMaxAge <= 0 {
+		c.OutcomesMaxAge = 30 * 24 * time.Hour
+	}
 	if c.StateHistory == 0 {
 		c.StateHistory = 5
 	}
@@ -204,7 +215,9 @@ func streamConfigs(c Config, n Names) []jetstream.StreamConfig {
 	adv := base(n.Advisories, "captured JetStream MAX_DELIVERIES / MSG_TERMINATED advisories", n.AdvisorySubjects())
 	adv.Discard = jetstream.DiscardOld
 	adv.MaxBytes = c.AdvisoriesMaxBytes
-	return []jetstream.StreamConfig{frontier, articles, audit, dlq, adv}
+	outcomes := base(n.Outcomes, "winnow crawl-outcome events: per-source counts, crawl.outcomes.<source>", []string{n.OutcomeSubjects()})
+	outcomes.MaxBytes, outcomes.MaxAge = c.OutcomesMaxBytes, c.OutcomesMaxAge
+	return []jetstream.StreamConfig{frontier, articles, audit, dlq, adv, outcomes}
 }
 
 func kvConfigs(c Config, n Names) []jetstream.KeyValueConfig {

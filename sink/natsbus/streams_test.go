@@ -20,7 +20,7 @@ func TestEnsureStreamsIdempotent(t *testing.T) {
 		t.Fatalf("first EnsureStreams: %v", err)
 	}
 	n, _ := cfg.Names()
-	wantNames := []string{"FRONTIER", "ARTICLES", "AUDIT", "DLQ", "ADVISORIES", "crawl_state", "crawl_seen", "crawl_leases",
+	wantNames := []string{"FRONTIER", "ARTICLES", "AUDIT", "DLQ", "ADVISORIES", "OUTCOMES", "crawl_state", "crawl_seen", "crawl_leases",
 		"ADVISORIES/dlq-forwarder", "FRONTIER/frontier-0", "FRONTIER/frontier-1", "FRONTIER/frontier-2", "FRONTIER/frontier-3"}
 	var gotNames []string
 	for _, ch := range first {
@@ -33,7 +33,7 @@ func TestEnsureStreamsIdempotent(t *testing.T) {
 		t.Errorf("items (-want +got):\n%s", diff)
 	}
 	before := map[string]*jetstream.StreamInfo{}
-	for _, name := range []string{n.Frontier, n.Articles, n.Audit, n.DLQ, n.Advisories} {
+	for _, name := range []string{n.Frontier, n.Articles, n.Audit, n.DLQ, n.Advisories, n.Outcomes} {
 		s, err := js.Stream(ctx, name)
 		if err != nil {
 			t.Fatal(err)
@@ -75,6 +75,7 @@ func TestEnsureStreamsIdempotent(t *testing.T) {
 		"AUDIT":      {"Limits", "DiscardNew"},
 		"DLQ":        {"Limits", "DiscardNew"},
 		"ADVISORIES": {"Limits", "DiscardOld"},
+		"OUTCOMES":   {"Limits", "DiscardNew"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("policies (-want +got):\n%s", diff)
