@@ -103,8 +103,14 @@ type proc struct {
 // top of the test's); it is killed when t ends if still running.
 func startWinnow(t testing.TB, name string, env []string, args ...string) *proc {
 	t.Helper()
+	return startProcess(t, name, winnowBinary(t), env, args...)
+}
+
+// startProcess starts the program at path like startWinnow.
+func startProcess(t testing.TB, name, path string, env []string, args ...string) *proc {
+	t.Helper()
 	p := &proc{t: t, name: name, done: make(chan struct{})}
-	p.cmd = exec.Command(winnowBinary(t), args...)
+	p.cmd = exec.Command(path, args...)
 	p.cmd.Env = append(os.Environ(), env...)
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	if err := p.cmd.Start(); err != nil {

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"mime"
+	"net"
 	"net/netip"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -18,6 +20,7 @@ import (
 	"winnow/crawler"
 	"winnow/crawler/schedule"
 	"winnow/crawler/source"
+	"winnow/crawler/ssrf"
 	"winnow/crawler/warc"
 	"winnow/sink/natsbus"
 	"winnow/sink/record"
@@ -100,6 +103,7 @@ type crawlRoleOptions struct {
 	window      time.Duration // outcome aggregation window
 	metrics     *metrics      // nil: a registry of its own, not served
 	validatorKV bool          // keep entry-point validators in crawl_state
+	resolver    ssrf.Resolver // nil: the system resolver
 }
 
 func newCrawlRole(ctx context.Context, conn *natsbus.Conn, cfg natsbus.Config, o crawlRoleOptions, std stdio, log *slog.Logger) (*crawlRole, error) {
@@ -167,6 +171,7 @@ func newCrawlRole(ctx context.Context, conn *natsbus.Conn, cfg natsbus.Config, o
 			r.agg.observe(o)
 		},
 		AllowNetworks: o.nets,
+		Resolver:      o.resolver,
 	})
 	if err != nil {
 		r.close()
@@ -398,6 +403,7 @@ func runWorker(ctx context.Context, std stdio, args []string) error {
 	reload := fs.Duration("reload-interval", schedule.DefaultWatchInterval, "how often the sources directory is checked for changes (hot reload)")
 	window := fs.Duration("outcome-window", 2*time.Second, internalFlag+"how long outcomes are added up before an outcome event is published")
 	drain := fs.Duration("drain-timeout", 20*time.Second, "bound on the graceful shutdown")
+	resolve := fs.String("resolve", "", "HOST=IP[,HOST=IP…]: resolve these host names to these addresses, like curl --resolve (tests, private DNS overrides); the SSRF guard still checks the address")
 	level := logLevelFlag(fs)
 	setUsage(fs, "worker", usage)
 	if err := parseFlagsEnv(fs, args); err != nil {
@@ -417,6 +423,10 @@ func runWorker(ctx context.Context, std stdio, args []string) error {
 	if err != nil {
 		return err
 	}
+	resolver, err := parseResolve(*resolve)
+	if err != nil {
+		return err
+	}
 	cfg, err := bf.config()
 	if err != nil {
 		return err
@@ -429,7 +439,7 @@ func runWorker(ctx context.Context, std stdio, args []string) error {
 	defer conn.Close()
 	m := newMetrics()
 	role, err := newCrawlRole(ctx, conn, cfg, crawlRoleOptions{flags: cf, dataDir: *dataDir, srcs: srcs, nets: nets,
-		precreated: *precreated, window: *window, metrics: m, validatorKV: true}, std, log)
+		precreated: *precreated, window: *window, metrics: m, validatorKV: true, resolver: resolver}, std, log)
 	if err != nil {
 		return err
 	}
@@ -459,6 +469,31 @@ func runWorker(ctx context.Context, std stdio, args []string) error {
 	<-watchDone
 	printSummary(std.err, sum)
 	return errors.Join(err, within(*drain, role.close, stopHTTP, conn.Close))
+}
+
+// parseResolve parses --resolve (HOST=IP, comma-separated) into a
+// resolver that answers those names with those addresses and asks the
+// system resolver for every other name; nil when s is empty.
+func parseResolve(s string) (ssrf.Resolver, error) {
+	fixed := map[string][]netip.Addr{}
+	for _, pair := range splitList(s) {
+		host, ip, ok := strings.Cut(pair, "=")
+		host = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(host), "."))
+		addr, err := netip.ParseAddr(strings.TrimSpace(ip))
+		if !ok || host == "" || err != nil {
+			return nil, usagef("--resolve: %q is not HOST=IP", pair)
+		}
+		fixed[host] = append(fixed[host], addr)
+	}
+	if len(fixed) == 0 {
+		return nil, nil
+	}
+	return ssrf.ResolverFunc(func(ctx context.Context, network, host string) ([]netip.Addr, error) {
+		if addrs, ok := fixed[strings.ToLower(strings.TrimSuffix(host, "."))]; ok {
+			return addrs, nil
+		}
+		return net.DefaultResolver.LookupNetIP(ctx, network, host)
+	}), nil
 }
 
 // watchSources polls dir every interval and calls onChange with the new
