@@ -281,12 +281,9 @@ func (f *Frontier) add(ctx context.Context, t Task) (bool, error) {
 	}
 	key := URLHash(t.URL)
 	if !t.Revisit {
-		_, err := f.seen.Get(ctx, key)
-		if err == nil {
-			return false, nil
-		}
-		if !errors.Is(err, jetstream.ErrKeyNotFound) && !errors.Is(err, jetstream.ErrKeyDeleted) {
-			return false, fmt.Errorf("natsbus: frontier seen %s: %w", t.URL, err)
+		seen, err := f.seenBefore(ctx, key, t.URL)
+		if err != nil || seen {
+			return false, err
 		}
 	}
 	data, err := json.Marshal(t)
@@ -310,6 +307,26 @@ func (f *Frontier) add(ctx context.Context, t Task) (bool, error) {
 		}
 	}
 	return !ack.Duplicate, nil
+}
+
+// seenBefore reports whether url (hash key) is in crawl_seen. Transient
+// failures (a timeout while the bucket's stream elects a new leader, a
+// reconnect) are retried with the publisher's backoff until ctx ends, so
+// that a failover does not drop the links of the page being processed.
+func (f *Frontier) seenBefore(ctx context.Context, key, url string) (bool, error) {
+	r := f.pub.retrier(f.names.Seen)
+	for {
+		_, err := f.seen.Get(ctx, key)
+		switch {
+		case err == nil:
+			return true, nil
+		case errors.Is(err, jetstream.ErrKeyNotFound), errors.Is(err, jetstream.ErrKeyDeleted):
+			return false, nil
+		}
+		if err := r.failed(ctx, outMsg{subject: f.names.Seen, articleID: key}, err); err != nil {
+			return false, fmt.Errorf("natsbus: frontier seen %s: %w", url, err)
+		}
+	}
 }
 
 // Next returns the next task from the partitions this worker holds,

@@ -427,6 +427,10 @@ const (
 	codeStoreFailed           = 10077 // message carries "maximum messages exceeded" etc.
 	codeInsufficientResources = 10023
 	codeMessageExceedsMaximum = 10054
+	// Another publish of the same Nats-Msg-Id is being stored (two
+	// workers queueing one URL at once, or a retry racing its original):
+	// retried, the attempt ends as a duplicate ack or a store.
+	codeDuplicateInProcess = 10158
 )
 
 func classify(err error) errClass {
@@ -439,7 +443,7 @@ func classify(err error) errClass {
 			return classFull
 		case apiErr.ErrorCode == codeMessageExceedsMaximum, apiErr.ErrorCode == codeStoreFailed && strings.Contains(apiErr.Description, "too large"):
 			return classRejected
-		case apiErr.Code == 503:
+		case apiErr.Code == 503, apiErr.ErrorCode == codeDuplicateInProcess:
 			return classTransient
 		}
 		return classPermanent
