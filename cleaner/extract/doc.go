@@ -19,7 +19,7 @@
 //
 // The decoded page is parsed once into an x/net/html tree. goquery reads
 // the page-level metadata from that tree (<html lang>, <title>, <meta>,
-// JSON-LD, <link rel=canonical>: one selector pass, no second parse), and
+// JSON-LD, <link rel=canonical>: one goquery.Matcher pass, no second parse), and
 // one walk turns the body into a flat element table with text statistics (characters, link
 // characters, commas including ，、。, paragraphs, images, inputs) and into
 // chunks: runs of inline text between block boundaries and <br>s, the

@@ -521,10 +521,10 @@ func isLDJSON(n *html.Node) bool {
 
 // styleHides reports whether an inline style hides the element.
 func styleHides(style string) bool {
-	s := strings.ToLower(style)
-	if !strings.Contains(s, "none") && !strings.Contains(s, "hidden") {
+	if !containsFold(style, "none") && !containsFold(style, "hidden") {
 		return false
 	}
+	s := strings.ToLower(style)
 	s = strings.Map(func(r rune) rune {
 		if r == ' ' || r == '\t' || r == '\n' || r == '\r' {
 			return -1
@@ -604,6 +604,28 @@ func (tb *textBuilder) write(s string, c *chunk) {
 	// node (a wrapped sentence); between elements it separates words.
 	tb.newline = false
 	for i := 0; i < len(s); {
+		if isGraphicASCII(s[i]) {
+			// A run of printable ASCII other than space, copied whole
+			// (what the general path below does byte by byte): most of
+			// an English page.
+			if tb.space {
+				tb.b = append(tb.b, ' ') // an ASCII character is never wide
+				c.wlen++
+				tb.space, tb.newline = false, false
+			}
+			j := i + 1
+			for j < len(s) && isGraphicASCII(s[j]) {
+				j++
+			}
+			run := s[i:j]
+			tb.b = append(tb.b, run...)
+			c.chars += int32(len(run))
+			c.wlen += int32(len(run))
+			c.commas += int32(strings.Count(run, ","))
+			tb.last = rune(s[j-1])
+			i = j
+			continue
+		}
 		r := rune(s[i])
 		size := 1
 		if lead := s[i]; lead >= 0xE4 && lead <= 0xE9 && i+2 < len(s) && !tb.space {
@@ -666,6 +688,9 @@ func (tb *textBuilder) write(s string, c *chunk) {
 		tb.last = r
 	}
 }
+
+// isGraphicASCII reports whether c is printable ASCII other than space.
+func isGraphicASCII(c byte) bool { return c > ' ' && c < 0x7F }
 
 // finish returns the built text and resets the builder.
 func (tb *textBuilder) finish() string {

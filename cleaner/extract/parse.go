@@ -41,8 +41,9 @@ type quickParser struct {
 	body  *html.Node // <body>, nil before it is opened
 	stack []*html.Node
 	mode  quickMode
-	form  *html.Node  // the form element pointer
-	nodes []html.Node // allocation slab
+	form  *html.Node       // the form element pointer
+	nodes []html.Node      // allocation slab
+	attrs []html.Attribute // allocation slab of the start tags' attributes
 	// skipped counts the bytes stripRaw would drop (raw contents,
 	// comments).
 	skipped int
@@ -110,7 +111,7 @@ func (p *quickParser) run() bool {
 				return false
 			}
 			rawName := rawElementAt(s[i:])
-			t, next, ok := readTag(s, i+1)
+			t, next, ok := readTag(s, i+1, &p.attrs)
 			if !ok {
 				return false
 			}
@@ -181,7 +182,7 @@ func (p *quickParser) run() bool {
 			if !p.text(s[text:i]) {
 				return false
 			}
-			t, next, ok := readTag(s, i+2)
+			t, next, ok := readTag(s, i+2, nil)
 			if !ok || strings.IndexByte(s[i+1:next], '<') >= 0 {
 				// stripRaw would read a '<' inside an end tag as markup
 				return false
@@ -236,7 +237,7 @@ func (p *quickParser) run() bool {
 // raw element, returning the index after it; false when it does not end
 // or holds a '<' (which stripRaw would read as markup).
 func (p *quickParser) endTagAt(i int) (int, bool) {
-	_, next, ok := readTag(p.s, i+2)
+	_, next, ok := readTag(p.s, i+2, nil)
 	if !ok || strings.IndexByte(p.s[i+1:next], '<') >= 0 {
 		return 0, false
 	}
@@ -256,9 +257,15 @@ type quickTag struct {
 // readTag reads the tag whose name starts at s[i] and returns it with
 // the index after its '>'. Attributes are those stripRaw keeps
 // (keptAttrs), lower-cased, unescaped and deduplicated (the first wins)
-// as the tokenizer does.
-func readTag(s string, i int) (quickTag, int, bool) {
+// as the tokenizer does; unless slab is nil they are appended to *slab
+// and the tag's attr is a full slice of it (one allocation for many
+// tags instead of a growing slice for each).
+func readTag(s string, i int, slab *[]html.Attribute) (quickTag, int, bool) {
 	var t quickTag
+	start := 0 // the tag's first attribute in *slab
+	if slab != nil {
+		start = len(*slab)
+	}
 	p := i
 	for p < len(s) && !isTagSpace(s[p]) && s[p] != '/' && s[p] != '>' {
 		p++
@@ -346,9 +353,23 @@ func readTag(s string, i int) (quickTag, int, bool) {
 				val = convertNewlines(val)
 			}
 		}
-		t.attr = append(t.attr, html.Attribute{Key: k, Val: val})
+		a := html.Attribute{Key: k, Val: val}
+		if slab == nil {
+			t.attr = append(t.attr, a)
+			continue
+		}
+		if len(*slab) == cap(*slab) {
+			grown := make([]html.Attribute, 0, max(min(2*cap(*slab), maxAttrSlab), 16, 2*(len(*slab)-start)+1))
+			*slab, start = append(grown, (*slab)[start:]...), 0
+		}
+		*slab = append(*slab, a)
+		t.attr = (*slab)[start:len(*slab):len(*slab)]
 	}
 }
+
+// maxAttrSlab bounds the size of an attribute slab; slabs double up to
+// it from 16, so that a small page takes little.
+const maxAttrSlab = 256
 
 // sortAttrs orders the attributes of a formatting element as the parser
 // does (it compares them for the Noah's Ark clause).
@@ -397,6 +418,11 @@ func unescapeText(s string) string {
 // without a semicolon ("?a=1&copy=2") whose decoding differs from text:
 // the tokenizer itself reads those.
 func unescapeAttr(v string) (string, bool) {
+	if plainRefs(v) {
+		// Only references that decode the same in text and in attributes
+		// (URLs with &amp;): the text decoder, without a tokenizer.
+		return html.UnescapeString(convertNewlines(v)), true
+	}
 	z := html.NewTokenizer(strings.NewReader(`<a v="` + strings.ReplaceAll(v, `"`, "&quot;") + `">`))
 	if z.Next() != html.StartTagToken {
 		return "", false
@@ -406,6 +432,52 @@ func unescapeAttr(v string) (string, bool) {
 		return "", false
 	}
 	return string(val), true
+}
+
+// plainRefs reports whether every '&' in v starts &amp;, &lt;, &gt;,
+// &quot;, &apos;, &nbsp; or a numeric reference, each with its ';'.
+func plainRefs(v string) bool {
+	for {
+		i := strings.IndexByte(v, '&')
+		if i < 0 {
+			return true
+		}
+		v = v[i+1:]
+		j := strings.IndexByte(v, ';')
+		if j < 0 {
+			return false
+		}
+		switch name := v[:j]; name {
+		case "amp", "lt", "gt", "quot", "apos", "nbsp":
+		default:
+			if !numericRef(name) {
+				return false
+			}
+		}
+		v = v[j+1:]
+	}
+}
+
+// numericRef reports whether name (between '&' and ';') is #digits or
+// #x/#X and hex digits.
+func numericRef(name string) bool {
+	if len(name) < 2 || name[0] != '#' {
+		return false
+	}
+	digits, hex := name[1:], false
+	if digits[0] == 'x' || digits[0] == 'X' {
+		digits, hex = digits[1:], true
+	}
+	if digits == "" {
+		return false
+	}
+	for i := 0; i < len(digits); i++ {
+		c := digits[i]
+		if !('0' <= c && c <= '9' || hex && ('a' <= c && c <= 'f' || 'A' <= c && c <= 'F')) {
+			return false
+		}
+	}
+	return true
 }
 
 func convertNewlines(s string) string {

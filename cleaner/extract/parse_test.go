@@ -117,3 +117,29 @@ func FuzzQuickParse(f *testing.F) {
 		checkQuickParse(t, s)
 	})
 }
+
+// TestUnescapeAttrFastPath checks the values unescapeAttr decodes without
+// a tokenizer against what the tokenizer makes of them, and that
+// references whose decoding differs in attributes take the slow path.
+func TestUnescapeAttrFastPath(t *testing.T) {
+	for _, v := range []string{
+		"/a?x=1&amp;y=2", "&lt;b&gt; &quot;q&quot; &apos;s&apos;&nbsp;", "&#38;&#x26;&#X3C;",
+		"a\r\nb&amp;", "&#0;", "&#xD800;", "&#99999999999;", "&#128;", "'&amp;'",
+	} {
+		if !plainRefs(v) {
+			t.Errorf("plainRefs(%q) = false", v)
+			continue
+		}
+		z := html.NewTokenizer(strings.NewReader(`<a v="` + strings.ReplaceAll(v, `"`, "&quot;") + `">`))
+		z.Next()
+		_, want, _ := z.TagAttr()
+		if got, ok := unescapeAttr(v); !ok || got != string(want) {
+			t.Errorf("unescapeAttr(%q) = %q, %v; want %q", v, got, ok, want)
+		}
+	}
+	for _, v := range []string{"?a=1&copy=2", "&amp", "&notin;", "&ampx;", "&#;", "&#x;", "&#1a;", "& amp;"} {
+		if plainRefs(v) {
+			t.Errorf("plainRefs(%q) = true", v)
+		}
+	}
+}

@@ -132,6 +132,10 @@ func TestTextBuilderStats(t *testing.T) {
 		{"换行的\n句子", "换行的句子", 5, 15, 0},
 		{"䷀卦象 a", "䷀卦象 a", 4, 9, 0}, // U+4DC0 is not an ideograph: one column
 		{"\u3000\u3000正文\u200b内容", "正文内容", 4, 12, 0},
+		// Runs of printable ASCII (copied whole) next to the other cases.
+		{" Hello,  world,\t\n(ok)!\x7f~ ", "Hello, world, (ok)!~", 18, 20, 2},
+		{"中文\nASCII,run 中\n文", "中文 ASCII,run 中文", 13, 23, 1},
+		{"a\u00a0b\u200bc\u3000d", "a bc\u3000d", 5, 8, 0},
 	}
 	for _, tc := range tests {
 		var tb textBuilder

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/longbridgeapp/opencc"
@@ -130,7 +131,20 @@ func hasCJK(s string) bool {
 // Process converts every text field of a (title, subtitle, body, names,
 // site and section) and records the configuration. ScriptOut is set by the
 // caller, which owns script detection (see Scripts).
+//
+// A Japanese or Korean document is left as it is and recorded as None:
+// OpenCC's dictionaries are Chinese, and t2s would rewrite correct kanji
+// (販売 → 贩売, 機能 → 机能). A document is taken for one when Lang says
+// so or, Lang not being "zh", when kana or Hangul are at least a tenth as
+// many as Han characters in the title and body.
 func (c *Converter) Process(_ context.Context, a *record.Article) error {
+	if a.Normalization == nil {
+		a.Normalization = map[string]string{}
+	}
+	if c.table != nil && a.Lang != "zh" && (a.Lang == "ja" || a.Lang == "ko" || notChinese(a.Title, a.Body)) {
+		a.Normalization["opencc"] = None
+		return nil
+	}
 	for _, f := range []*string{&a.Title, &a.Subtitle, &a.Editor, &a.Origin, &a.SiteName, &a.Section} {
 		*f = c.Convert(*f)
 	}
@@ -138,9 +152,30 @@ func (c *Converter) Process(_ context.Context, a *record.Article) error {
 	for i := range a.Authors {
 		a.Authors[i] = c.Convert(a.Authors[i])
 	}
-	if a.Normalization == nil {
-		a.Normalization = map[string]string{}
-	}
 	a.Normalization["opencc"] = c.config
 	return nil
+}
+
+// notChinese reports whether texts hold kana or Hangul at least a tenth
+// as often as Han characters (the share below which extract's language
+// detection still calls a text Chinese).
+func notChinese(texts ...string) bool {
+	var han, other int
+	for _, s := range texts {
+		if !hasCJK(s) {
+			continue
+		}
+		for _, r := range s {
+			switch {
+			case r < 0x2E80:
+			case r >= 0x3040 && r <= 0x30FF, r >= 0x31F0 && r <= 0x31FF, r >= 0xFF66 && r <= 0xFF9F: // kana
+				other++
+			case r >= 0xAC00 && r <= 0xD7A3, r >= 0x3130 && r <= 0x318F: // Hangul
+				other++
+			case unicode.Is(unicode.Han, r):
+				han++
+			}
+		}
+	}
+	return other > 0 && other*10 >= han
 }

@@ -74,6 +74,30 @@ func TestProcessConvertsEveryTextField(t *testing.T) {
 	}
 }
 
+// TestProcessLeavesJapaneseAndKorean checks that kanji and hanja are not
+// rewritten into Simplified Chinese, while Chinese with a stray kana is.
+func TestProcessLeavesJapaneseAndKorean(t *testing.T) {
+	c := mustNew(t, "t2s")
+	for _, tc := range []struct {
+		name, lang, title, body, want, config string
+	}{
+		{"ja by lang", "ja", "商標法違反", "不正に改造したiPhoneを販売", "不正に改造したiPhoneを販売", "none"},
+		{"ja by kana", "", "Kindle書籍", "パソコンで書籍を読む場合", "パソコンで書籍を読む場合", "none"},
+		{"ko by Hangul", "", "", "무단전재 및 재배포 禁止", "무단전재 및 재배포 禁止", "none"},
+		{"zh with a kana", "zh", "", "這是我の書籍與雜誌專題報導", "这是我の书籍与杂志专题报导", "t2s"},
+		{"zh without lang", "", "", "發佈時間：2022年", "发布时间：2022年", "t2s"},
+	} {
+		a := record.New()
+		a.Lang, a.Title, a.Body = tc.lang, tc.title, tc.body
+		if err := c.Process(context.Background(), a); err != nil {
+			t.Fatal(err)
+		}
+		if a.Body != tc.want || a.Normalization["opencc"] != tc.config {
+			t.Errorf("%s: body %q, opencc %q; want %q, %q", tc.name, a.Body, a.Normalization["opencc"], tc.want, tc.config)
+		}
+	}
+}
+
 // TestSharedConverterIsSafeForConcurrentUse runs one converter from many
 // goroutines; run with -race.
 func TestSharedConverterIsSafeForConcurrentUse(t *testing.T) {

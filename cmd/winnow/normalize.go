@@ -11,7 +11,10 @@ import (
 )
 
 // runNormalize converts stdin to stdout line by line with the same
-// converter the content path uses.
+// converter the content path uses: the output is byte-identical to the
+// pipeline's for Chinese text. (The pipeline leaves documents it detects
+// as Japanese or Korean unconverted; a line has no document language, so
+// this command always converts.)
 func runNormalize(ctx context.Context, std stdio, args []string) error {
 	fs, _ := flagSet(std, "normalize", "[--script CFG] < in > out")
 	script := fs.String("script", normalize.Default, "OpenCC configuration: "+fmt.Sprint(normalize.Configs()))
