@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"runtime"
 	"slices"
 	"sync"
 
@@ -23,6 +24,11 @@ type contentPath struct {
 	flags   contentFlags
 	scripts *normalize.Scripts
 	rules   *hygiene.Ruleset
+	// slots bounds the pages cleaned at once to the CPUs: the crawler's
+	// many fetch workers would otherwise all clean at once, holding as
+	// many pages' working sets (more garbage-collector work and memory)
+	// and preempting each other, for no more throughput.
+	slots chan struct{}
 
 	mu       sync.Mutex
 	cleaners map[string]*cleaner.Cleaner
@@ -33,7 +39,8 @@ func newContentPath(f contentFlags) (*contentPath, error) {
 	if err != nil {
 		return nil, err
 	}
-	p := &contentPath{flags: f, scripts: scripts, cleaners: map[string]*cleaner.Cleaner{}}
+	p := &contentPath{flags: f, scripts: scripts, cleaners: map[string]*cleaner.Cleaner{},
+		slots: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if f.rules != "" {
 		if p.rules, err = hygiene.LoadRules(splitList(f.rules)...); err != nil {
 			return nil, err
@@ -121,7 +128,13 @@ func pageHandler(p *contentPath, sources []*source.Source, t *tally, emit func(c
 		if err != nil {
 			return err
 		}
+		select {
+		case p.slots <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
 		a, err := cl.Clean(ctx, in)
+		<-p.slots
 		if errors.Is(err, cleaner.ErrDropped) {
 			return fmt.Errorf("%w: %w", crawler.ErrNotArticle, err)
 		}

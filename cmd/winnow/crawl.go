@@ -10,6 +10,8 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"runtime/debug"
+	rtmetrics "runtime/metrics"
 	"sync"
 	"time"
 
@@ -126,6 +128,7 @@ func crawlOnce(ctx context.Context, std stdio, dataDir string, cf crawlFlags, sr
 		})
 	}
 
+	defer tuneGC()()
 	t := &tally{}
 	progress := newProgress(std.err, cf.quiet)
 	c, err := crawler.New(crawler.Options{
@@ -166,10 +169,22 @@ type jsonlWriter struct {
 
 func newJSONLWriter(w io.Writer) *jsonlWriter { return &jsonlWriter{bw: bufio.NewWriterSize(w, 1<<16)} }
 
+// lineBufs holds encoded records between encoding and writing.
+var lineBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// write encodes a outside the lock (the bytes writeJSONLine writes) and
+// writes it as one line.
 func (w *jsonlWriter) write(_ context.Context, a *record.Article) error {
+	bp := lineBufs.Get().(*[]byte)
+	line := append(a.AppendJSON((*bp)[:0]), '\n')
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	return writeJSONLine(w.bw, a)
+	_, err := w.bw.Write(line)
+	w.mu.Unlock()
+	if cap(line) <= 1<<20 {
+		*bp = line
+		lineBufs.Put(bp)
+	}
+	return err
 }
 
 func (w *jsonlWriter) flush() error {
@@ -244,5 +259,54 @@ func (p *progress) outcome(o crawler.Outcome) {
 func (p *progress) finish() {
 	if p.bar != nil {
 		_ = p.bar.Finish()
+	}
+}
+
+// gcBudget is the heap the garbage collector may let grow beyond the
+// live heap during a crawl (unless GOGC is set): GOGC=100 would collect
+// every time the small live heap (dictionaries, rules, frontier, pages
+// in flight; about 16 MB) doubled, and a crawl allocates a few hundred
+// KB per page. With the budget the collector runs a third less often
+// on the crawl benchmark (peak RSS stays near 80 MB), and memory grows
+// by at most the budget over GOGC=100's; large live heaps keep GOGC=100.
+const gcBudget = 24 << 20
+
+// tuneGC keeps the GC percent at max(100, 100*gcBudget/live heap),
+// capped at 400, checking every 100 ms, until the returned function is
+// called (which restores it). It does nothing when GOGC is set.
+func tuneGC() (stop func()) {
+	if _, set := os.LookupEnv("GOGC"); set {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		prev := debug.SetGCPercent(100)
+		defer debug.SetGCPercent(prev)
+		sample := []rtmetrics.Sample{{Name: "/gc/heap/live:bytes"}}
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		cur := 100
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			rtmetrics.Read(sample)
+			if sample[0].Value.Kind() != rtmetrics.KindUint64 {
+				return
+			}
+			live := max(sample[0].Value.Uint64(), 1)
+			p := int(min(max(100, 100*gcBudget/live), 400))
+			if p < cur*9/10 || p > cur*11/10 {
+				debug.SetGCPercent(p)
+				cur = p
+			}
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
 	}
 }

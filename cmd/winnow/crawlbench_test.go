@@ -1,12 +1,21 @@
+//go:build linux
+
 package main
 
 import (
+	"bufio"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -16,95 +25,208 @@ import (
 	"winnow/crawler/source"
 )
 
-var benchPages = flag.Int("crawl.pages", 2000, "pages of the generated link-dense site for BenchmarkCrawlLinkDense")
+var (
+	benchPages   = flag.Int("crawl.pages", 2000, "pages of the generated link-dense site for BenchmarkCrawlLinkDense")
+	benchArchive = flag.Bool("crawl.archive", true, "archive responses as WARC in BenchmarkCrawlLinkDense, as winnow crawl does by default")
+)
 
-// cpuTime is the process's user+system CPU time so far.
-func cpuTime(b *testing.B) time.Duration {
+// benchSiteEnv makes the test binary a link-dense site server (its value
+// is the number of pages): see TestCrawlBenchSite.
+const benchSiteEnv = "WINNOW_CRAWLBENCH_SITE"
+
+// rusage is the process's user+system CPU time so far and its peak RSS:
+// VmHWM, as getrusage's maxrss counts the memory of the process that
+// forked this one (go test) when that was larger.
+func rusage() (cpu time.Duration, peakRSS int64) {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		b.Fatal(err)
+		panic(err)
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return cpu, ru.Maxrss << 10 // KiB on Linux
+	}
+	for line := range strings.Lines(string(status)) {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			kb, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+			return cpu, kb << 10
+		}
+	}
+	return cpu, ru.Maxrss << 10
 }
 
-func peakRSS(b *testing.B) int64 {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+// siteStats is what the site process reports about one site.
+type siteStats struct {
+	CPU        time.Duration `json:"cpu_ns"` // the site process's CPU time so far
+	Fetched    int           `json:"fetched"`
+	Duplicates int           `json:"duplicates"`
+}
+
+// TestCrawlBenchSite is the site process of BenchmarkCrawlLinkDense, not
+// a test: with WINNOW_CRAWLBENCH_SITE=N it serves two identical
+// link-dense sites of N pages (one for the plain fetch, one for the
+// crawl, so each counts its own fetches), prints their addresses, answers
+// /_bench/stats on each, and exits when stdin closes. Serving from
+// another process keeps the server's CPU and memory out of the crawl's
+// figures.
+func TestCrawlBenchSite(t *testing.T) {
+	n, err := strconv.Atoi(os.Getenv(benchSiteEnv))
+	if err != nil {
+		t.Skip("site process of BenchmarkCrawlLinkDense: runs only with " + benchSiteEnv + " set")
+	}
+	var addrs []string
+	for range 2 {
+		site := demosite.NewLinkDense(demosite.Options{Pages: n})
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		mux := http.NewServeMux()
+		mux.Handle("/", site)
+		mux.HandleFunc("/_bench/stats", func(w http.ResponseWriter, _ *http.Request) {
+			cpu, _ := rusage()
+			f, d := site.Fetched()
+			_ = json.NewEncoder(w).Encode(siteStats{CPU: cpu, Fetched: f, Duplicates: d})
+		})
+		go (&http.Server{Handler: mux}).Serve(ln)
+		addrs = append(addrs, ln.Addr().String())
+	}
+	fmt.Println(strings.Join(addrs, " "))
+	_, _ = io.Copy(io.Discard, os.Stdin)
+}
+
+// benchSite is a running site process.
+type benchSite struct {
+	cmd          *exec.Cmd
+	stdin        io.Closer
+	plain, crawl string // base URLs
+}
+
+func startBenchSite(b *testing.B, pages int) *benchSite {
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCrawlBenchSite$")
+	cmd.Env = append(os.Environ(), benchSiteEnv+"="+strconv.Itoa(pages))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
 		b.Fatal(err)
 	}
-	return ru.Maxrss << 10 // KiB on Linux
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	addrs := strings.Fields(line)
+	if err != nil || len(addrs) != 2 {
+		b.Fatalf("site process: %q, %v", line, err)
+	}
+	go io.Copy(io.Discard, stdout)
+	return &benchSite{cmd: cmd, stdin: stdin, plain: "http://" + addrs[0], crawl: "http://" + addrs[1]}
+}
+
+func (s *benchSite) stats(b *testing.B, base string) siteStats {
+	resp, err := http.Get(base + "/_bench/stats")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var st siteStats
+	if err := json.NewDecoder(resp.Body).Decode(&st); err != nil {
+		b.Fatal(err)
+	}
+	return st
+}
+
+func (s *benchSite) stop() {
+	s.stdin.Close()
+	_ = s.cmd.Wait()
 }
 
 // BenchmarkCrawlLinkDense crawls a generated site of link-dense ~30 KB
 // article pages (every page links to 50 others, with duplicates and
-// tracking-parameter variants) with the whole content path on
-// (extraction, hygiene, normalization, JSON records), next to a plain
-// net/http fetch of the same pages in the same process. It reports pages
-// per CPU-second for both (the in-process server's CPU is included in
-// both), the crawl's peak RSS, and fails on any duplicate fetch.
+// tracking-parameter variants) exactly as winnow crawl does: discovery
+// from "/", the whole content path on (extraction, hygiene,
+// normalization, JSON records written to a file) and, unless
+// -crawl.archive=false, every response archived as WARC. Next to it, in
+// the same run, a plain net/http client fetches the same pages once
+// each. The site is served by another process (the test binary run as
+// TestCrawlBenchSite), so CPU and RSS are this process's alone:
+// pages/cpu-s (crawl) and plain-pages/cpu-s (client) count only the
+// fetching side; site-pages/cpu-s is the server's, for reference.
+// peak-rss-MB is this process's peak (the plain fetch included), and
+// dup-fetches the pages the site served more than once during the crawl
+// (the benchmark fails unless it is 0 and every page was fetched).
 //
 //	go test ./cmd/winnow -run '^$' -bench CrawlLinkDense -benchtime 1x -crawl.pages 20000
 func BenchmarkCrawlLinkDense(b *testing.B) {
+	m := demosite.NewLinkDense(demosite.Options{Pages: *benchPages}).Manifest()
+	n := float64(len(m.Pages))
 	for b.Loop() {
-		site := demosite.NewLinkDense(demosite.Options{Pages: *benchPages})
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			b.Fatal(err)
-		}
-		srv := &http.Server{Handler: site}
-		go srv.Serve(ln)
-		base := "http://" + ln.Addr().String()
-		m := site.Manifest()
+		site := startBenchSite(b, *benchPages)
 
 		// Plain net/http: every page once, 32 workers.
-		cpu0, wall0 := cpuTime(b), time.Now()
-		fetchAll(b, base, m, 32)
-		plainCPU, plainWall := cpuTime(b)-cpu0, time.Since(wall0)
+		cpu0, _ := rusage()
+		wall0 := time.Now()
+		fetchAll(b, site.plain, m, 32)
+		plainWall := time.Since(wall0)
+		cpu1, _ := rusage()
+		s1 := site.stats(b, site.plain)
+		if s1.Fetched != len(m.Pages) || s1.Duplicates != 0 {
+			b.Fatalf("plain fetch: %d of %d pages, %d more than once", s1.Fetched, len(m.Pages), s1.Duplicates)
+		}
 
-		// winnow: discovery from "/", politeness lifted, content path on.
+		// winnow crawl: discovery from "/", politeness lifted.
 		src, err := source.Parse("bench.yaml", []byte(fmt.Sprintf(`id: bench
 seeds: [{url: %s/, kind: listing}]
 discovery: {max_depth: 100}
 scope: {article_pattern: '%s', max_pages: 1000000}
 politeness: {min_delay: 1ms, concurrency: 32, ignore_robots: true}
-`, base, m.ArticlePattern)), nil)
+`, site.crawl, m.ArticlePattern)), nil)
 		if err != nil {
 			b.Fatal(err)
 		}
-		before, _ := site.Fetched()
-		cf := crawlFlags{content: contentFlags{script: "t2s", maxBytes: 16 << 20}, workers: 32, noArchive: true, quiet: true}
-		cpu1, wall1 := cpuTime(b), time.Now()
-		sum, err := crawlOnce(context.Background(), stdio{out: io.Discard, err: io.Discard}, b.TempDir(), cf, []*source.Source{src}, loopback, nil)
+		dir := b.TempDir()
+		cf := crawlFlags{content: contentFlags{script: "t2s", maxBytes: 16 << 20}, workers: 32,
+			noArchive: !*benchArchive, quiet: true, out: filepath.Join(dir, "records.jsonl")}
+		s2 := site.stats(b, site.crawl)
+		cpu2, _ := rusage()
+		wall2 := time.Now()
+		sum, err := crawlOnce(context.Background(), stdio{out: io.Discard, err: io.Discard}, dir, cf, []*source.Source{src}, loopback, nil)
+		crawlWall := time.Since(wall2)
+		cpu3, rss := rusage()
+		s3 := site.stats(b, site.crawl)
+		site.stop()
 		if err != nil {
 			b.Fatal(err)
 		}
-		crawlCPU, crawlWall := cpuTime(b)-cpu1, time.Since(wall1)
-		srv.Close()
-		fetched, dups := site.Fetched()
-		if dups != before || fetched != len(m.Pages) {
-			b.Fatalf("crawl fetched %d of %d pages, %d fetched more than once (plain pass counted %d)", fetched, len(m.Pages), dups-before, before)
+		if s3.Fetched != len(m.Pages) || s3.Duplicates != 0 {
+			b.Fatalf("crawl fetched %d of %d pages, %d more than once", s3.Fetched, len(m.Pages), s3.Duplicates)
 		}
 		if sum.Articles != len(m.Pages) {
 			b.Errorf("%d articles from %d pages", sum.Articles, len(m.Pages))
 		}
-		n := float64(len(m.Pages))
-		b.ReportMetric(n/crawlCPU.Seconds(), "pages/cpu-s")
+		b.ReportMetric(n/(cpu3-cpu2).Seconds(), "pages/cpu-s")
 		b.ReportMetric(n/crawlWall.Seconds(), "pages/s")
-		b.ReportMetric(n/plainCPU.Seconds(), "plain-pages/cpu-s")
+		b.ReportMetric(n/(cpu1-cpu0).Seconds(), "plain-pages/cpu-s")
 		b.ReportMetric(n/plainWall.Seconds(), "plain-pages/s")
-		b.ReportMetric(float64(peakRSS(b))/(1<<20), "peak-rss-MB")
+		b.ReportMetric(n/(s3.CPU-s2.CPU).Seconds(), "site-pages/cpu-s")
+		b.ReportMetric(float64(rss)/(1<<20), "peak-rss-MB")
+		b.ReportMetric(float64(s3.Duplicates), "dup-fetches")
 	}
 }
 
 // fetchAll GETs every page of m once with n workers and discards bodies.
 func fetchAll(b *testing.B, base string, m demosite.LinkDenseManifest, n int) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}}
+	defer client.CloseIdleConnections()
 	paths := make(chan string)
 	var wg sync.WaitGroup
 	for range n {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			for p := range paths {
 				resp, err := client.Get(base + p)
 				if err != nil {
@@ -114,7 +236,7 @@ func fetchAll(b *testing.B, base string, m demosite.LinkDenseManifest, n int) {
 				io.Copy(io.Discard, resp.Body)
 				resp.Body.Close()
 			}
-		}()
+		})
 	}
 	for _, p := range m.Pages {
 		paths <- p.Path

@@ -4,6 +4,7 @@ import (
 	"mime"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -80,18 +81,23 @@ func (s *Source) Location() *time.Location {
 	if s.loc != nil {
 		return s.loc
 	}
-	name := s.Timezone
-	if name == "" {
-		name = DefaultTimezone
+	if s.Timezone == "" || s.Timezone == DefaultTimezone {
+		return defaultLocation()
 	}
-	if loc, err := time.LoadLocation(name); err == nil {
+	if loc, err := time.LoadLocation(s.Timezone); err == nil {
 		return loc
-	}
-	if name == DefaultTimezone {
-		return time.FixedZone("CST", 8*3600)
 	}
 	return time.UTC
 }
+
+// defaultLocation is DefaultTimezone, loaded once (the content path asks
+// for every page); a fixed UTC+8 zone without tzdata.
+var defaultLocation = sync.OnceValue(func() *time.Location {
+	if loc, err := time.LoadLocation(DefaultTimezone); err == nil {
+		return loc
+	}
+	return time.FixedZone("CST", 8*3600)
+})
 
 // FollowFeeds reports whether feeds advertised on listings are followed
 // (default true).

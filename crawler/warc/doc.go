@@ -16,10 +16,13 @@
 //
 // # Library
 //
-// Records are built, serialized, parsed and digest-checked by
-// github.com/nlnwa/gowarc/v3, the WARC library of the National Library of
-// Norway's Veidemann crawler (WARC 1.0/1.1, record validation, digests).
-// Its WarcFileWriter is not used: it writes through a pool of workers,
+// Records are parsed and digest-checked by github.com/nlnwa/gowarc/v3,
+// the WARC library of the National Library of Norway's Veidemann crawler
+// (WARC 1.0/1.1, record validation, digests). The writer serializes its
+// three record types itself, field for field as gowarc's record builder
+// does (the tests read them back with gowarc's strict validation): the
+// builder's URL re-parsing, validation and buffering cost more than
+// compressing the record. Its WarcFileWriter is not used either: it writes through a pool of workers,
 // keeps files named ".open" until they are closed (so a ref would not
 // resolve while its file is being written), and never fsyncs a file on
 // close or rotation. This package owns only the file handling: one

@@ -19,6 +19,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -191,15 +192,31 @@ func NewID(canonicalURL, title, body string) string {
 	if canonicalURL != "" {
 		sum = sha256.Sum256([]byte(canonicalURL))
 	} else {
-		sum = sha256.Sum256([]byte("text:" + title + "\n" + body))
+		sum = sumJoined("text:"+title, body)
 	}
 	return hex.EncodeToString(sum[:16])
 }
 
 // NewContentHash returns the hash of a normalized title and body.
 func NewContentHash(title, body string) string {
-	sum := sha256.Sum256([]byte(title + "\n" + body))
+	sum := sumJoined(title, body)
 	return hex.EncodeToString(sum[:])
+}
+
+// joinBufs holds the buffers sumJoined hashes from, so that hashing a
+// large body does not allocate a copy of it per record.
+var joinBufs = sync.Pool{New: func() any { return new([]byte) }}
+
+// sumJoined is the SHA-256 of a + "\n" + b.
+func sumJoined(a, b string) [sha256.Size]byte {
+	bp := joinBufs.Get().(*[]byte)
+	buf := append(append(append((*bp)[:0], a...), '\n'), b...)
+	sum := sha256.Sum256(buf)
+	if cap(buf) <= 1<<20 {
+		*bp = buf
+		joinBufs.Put(bp)
+	}
+	return sum
 }
 
 // ErrInvalid is wrapped by the errors Validate returns.

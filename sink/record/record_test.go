@@ -88,3 +88,18 @@ func TestValidateNamesTheBadField(t *testing.T) {
 		}
 	}
 }
+
+// TestHashesArePinned: ids and content hashes are stored and compared
+// across versions, so their definition (SHA-256 of the fields joined by
+// "\n", hex; ids: first 16 bytes) must never change.
+func TestHashesArePinned(t *testing.T) {
+	if got, want := record.NewContentHash("标题", "第一段\n第二段"), "1d9b778ceb84e0bd1f2e915a50d1a0352d8415732b25315c95faf415804cdca7"; got != want {
+		t.Errorf("content hash %s, want %s", got, want)
+	}
+	if got, want := record.NewID("", "标题", "第一段\n第二段"), "9d217692e355502b18b444e93436127d"; got != want {
+		t.Errorf("text id %s, want %s", got, want)
+	}
+	if got, want := record.NewID("http://a.example/1", "t", "b"), "6f09fce05af7d21c280b5d2ef1713fb4"; got != want {
+		t.Errorf("URL id %s, want %s", got, want)
+	}
+}
