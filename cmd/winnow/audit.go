@@ -64,14 +64,6 @@ func (s *analystStore) Close() error {
 // f.postgres. mustExist refuses to create an empty SQLite store.
 func openAnalystStore(ctx context.Context, dataDir string, f analystFlags, mustExist bool, log *slog.Logger) (*analystStore, error) {
 	out := &analystStore{warcDir: filepath.Join(dataDir, "warc")}
-	search := func(ctx context.Context, q string, limit int) ([]analyst.Hit, error) {
-		hits, err := out.store.Search(ctx, q, sink.SearchOptions{Limit: limit})
-		res := make([]analyst.Hit, 0, len(hits))
-		for _, h := range hits {
-			res = append(res, analyst.Hit{ID: h.ID, Title: h.Title, Source: h.Source, PublishedAt: h.PublishedAt, Snippet: h.Snippet, Score: h.Score})
-		}
-		return res, err
-	}
 	var (
 		db      *sql.DB
 		dialect analyst.Dialect
@@ -102,21 +94,49 @@ func openAnalystStore(ctx context.Context, dataDir string, f analystFlags, mustE
 		}
 		out.closers = append(out.closers, st.Close)
 		out.store, out.ping = st, st.DB().PingContext
-		if db, err = sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"); err != nil {
+		if db, err = openSQLiteReader(path); err != nil {
 			out.Close()
 			return nil, err
 		}
-		db.SetMaxOpenConns(2)
 		dialect = analyst.SQLite
 	}
-	out.closers = append(out.closers, db.Close)
-	an, err := analyst.New(ctx, analyst.Options{DB: db, Dialect: dialect, Search: search, Logger: log})
-	if err != nil {
-		out.Close()
+	if err := out.attachQueries(ctx, db, dialect, log); err != nil {
 		return nil, err
 	}
-	out.an = an
 	return out, nil
+}
+
+// openSQLiteReader opens a second, small connection pool on the SQLite
+// store at path for the analyst queries.
+func openSQLiteReader(path string) (*sql.DB, error) {
+	db, err := sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)")
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(2)
+	return db, nil
+}
+
+// attachQueries gives s (its store set) the analyst queries over db, the
+// store's database, and takes db over (s.Close closes it). On error s is
+// closed.
+func (s *analystStore) attachQueries(ctx context.Context, db *sql.DB, dialect analyst.Dialect, log *slog.Logger) error {
+	s.closers = append(s.closers, db.Close)
+	search := func(ctx context.Context, q string, limit int) ([]analyst.Hit, error) {
+		hits, err := s.store.Search(ctx, q, sink.SearchOptions{Limit: limit})
+		res := make([]analyst.Hit, 0, len(hits))
+		for _, h := range hits {
+			res = append(res, analyst.Hit{ID: h.ID, Title: h.Title, Source: h.Source, PublishedAt: h.PublishedAt, Snippet: h.Snippet, Score: h.Score})
+		}
+		return res, err
+	}
+	an, err := analyst.New(ctx, analyst.Options{DB: db, Dialect: dialect, Search: search, Logger: log})
+	if err != nil {
+		s.Close()
+		return err
+	}
+	s.an = an
+	return nil
 }
 
 // rawPage reads an archived response for the page and the CLI.

@@ -296,14 +296,6 @@ func runSink(ctx context.Context, std stdio, args []string) error {
 // returned store's Close closes only what analystFor opened.
 func analystFor(ctx context.Context, store *openedStore, dataDir string, log *slog.Logger) (*analystStore, error) {
 	out := &analystStore{warcDir: filepath.Join(dataDir, "warc"), store: store.Store, ping: store.ping}
-	search := func(ctx context.Context, q string, limit int) ([]analyst.Hit, error) {
-		hits, err := store.Search(ctx, q, sink.SearchOptions{Limit: limit})
-		res := make([]analyst.Hit, 0, len(hits))
-		for _, h := range hits {
-			res = append(res, analyst.Hit{ID: h.ID, Title: h.Title, Source: h.Source, PublishedAt: h.PublishedAt, Snippet: h.Snippet, Score: h.Score})
-		}
-		return res, err
-	}
 	var (
 		db      *sql.DB
 		dialect analyst.Dialect
@@ -311,11 +303,9 @@ func analystFor(ctx context.Context, store *openedStore, dataDir string, log *sl
 	)
 	switch s := store.Store.(type) {
 	case *sqlite.Store:
-		path := filepath.Join(dataDir, "winnow.db")
-		if db, err = sql.Open("sqlite", path+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)"); err != nil {
+		if db, err = openSQLiteReader(filepath.Join(dataDir, "winnow.db")); err != nil {
 			return nil, err
 		}
-		db.SetMaxOpenConns(2)
 		dialect = analyst.SQLite
 	case *postgres.Store:
 		// The schema and the store's tables first: crawl_outcomes goes
@@ -327,13 +317,9 @@ func analystFor(ctx context.Context, store *openedStore, dataDir string, log *sl
 	default:
 		return nil, fmt.Errorf("no analyst queries over a %s store", store.kind)
 	}
-	out.closers = append(out.closers, db.Close)
-	an, err := analyst.New(ctx, analyst.Options{DB: db, Dialect: dialect, Search: search, Logger: log})
-	if err != nil {
-		out.Close()
+	if err := out.attachQueries(ctx, db, dialect, log); err != nil {
 		return nil, err
 	}
-	out.an = an
 	return out, nil
 }
 
