@@ -27,21 +27,9 @@ type lineInfo struct {
 	rawMask uint64
 
 	trad, simp int // Traditional-only and Simplified-only characters (original text)
-	han        int // Han characters
-	rare       int // Han characters outside GB2312 level 1 (comp.isCommon)
-	prose      bool
-	news       []string // news-context words present
-	decorated  int      // emoji and pictographs
-	nonSpace   int
-	digits     int // ASCII digits
-	latin      int // ASCII letters
-	upper      int // upper-case ASCII letters (none after folding, unless Simplify makes them)
-
-	// Characters of fstr, noted in the same pass: asciiSet has bit b for
-	// every ASCII byte b, breadSep a breadcrumb separator (> › » → ＞),
-	// fullStop 。, wideColon ：, openQuote “ 「 『.
-	asciiSet                                 [2]uint64
-	breadSep, fullStop, wideColon, openQuote bool
+	lineCounts
+	prose bool
+	news  []string // news-context words present
 
 	urlsDone bool
 	urlList  []string
@@ -56,22 +44,39 @@ type lineInfo struct {
 	explain bool // build evidence text (only for lines being removed)
 }
 
+// lineCounts is what one pass over a line's folded runes notes.
+type lineCounts struct {
+	han       int // Han characters
+	rare      int // Han characters outside GB2312 level 1 (comp.isCommon)
+	decorated int // emoji and pictographs
+	nonSpace  int
+	digits    int // ASCII digits
+	latin     int // ASCII letters
+	upper     int // upper-case ASCII letters (none after folding, unless Simplify makes them)
+
+	// Characters of fstr: asciiSet has bit b for every ASCII byte b,
+	// breadSep a breadcrumb separator (> › » → ＞), fullStop 。,
+	// wideColon ：, openQuote “ 「 『, sentence sentence punctuation
+	// (, ! ? ; ， 。).
+	asciiSet                                           [2]uint64
+	breadSep, fullStop, wideColon, openQuote, sentence bool
+}
+
 // analyze folds a line and finds its vocabulary.
 func (c *Cleaner) analyze(text string) *lineInfo { return c.analyzeIn(nil, text) }
 
 // analyzeIn is analyze with the line's arrays taken from sc (nil: the
-// heap). A line is read three times: folding (which also counts its
-// script and spells the folded string), one pass over the folded runes
-// for the counts, the character flags and the compact text, and the
-// automaton over the compact text; every rule then works from what these
-// passes noted.
+// heap). A line is read twice: one pass (scanLine) folds it, counts its
+// script, spells the folded string, notes the counts and character
+// flags and builds the compact text, and the automaton runs over the
+// compact text; every rule then works from what these passes noted.
+// A line with Traditional characters that simplifying changes is noted
+// again from its simplified runes.
 func (c *Cleaner) analyzeIn(sc *scratch, text string) *lineInfo {
 	li := &sc.infoSlab().take(1)[0]
 	li.text = text
 	li.nTrimmed = -1
-	li.fold = c.foldLine(sc, text)
-	li.trad, li.simp = li.fold.trad, li.fold.simp
-	li.fstr = li.fold.str
+	c.scanLine(sc, li)
 	if li.trad > 0 && simplifyFolded(&li.fold, c.simplify) {
 		li.fold.same = false
 		var b strings.Builder
@@ -80,81 +85,9 @@ func (c *Cleaner) analyzeIn(sc *scratch, text string) *lineInfo {
 			b.WriteRune(r)
 		}
 		li.fstr = b.String()
+		li.lineCounts = lineCounts{}
+		c.noteRunes(sc, li)
 	}
-	// counts and the compact text (compactOf) in one pass
-	sentence := false
-	n := len(li.fold.runes)
-	cp := compactText{
-		runes: sc.runeSlab().take(n)[:0],
-		idx:   sc.i32Slab().take(n)[:0],
-		gap:   sc.boolSlab().take(n)[:0],
-	}
-	gap := false
-	tab := c.comp.runes
-	for i, r := range li.fold.runes {
-		var keep bool
-		if r < 0x80 {
-			li.asciiSet[r>>6] |= 1 << (r & 63)
-			if r == '>' {
-				li.breadSep = true
-			}
-			keep = keepASCII(r)
-			switch {
-			case r >= '0' && r <= '9':
-				li.digits++
-			case r >= 'a' && r <= 'z':
-				li.latin++
-			case r >= 'A' && r <= 'Z':
-				li.upper++
-			case r == ',' || r == '!' || r == '?' || r == ';':
-				sentence = true
-			}
-			if r != ' ' && (r < '\t' || r > '\r') {
-				li.nonSpace++
-			}
-		} else if r >= 0x4E00 && r <= 0x9FFF || r >= 0x3400 && r <= 0x4DBF {
-			// Han (isHan; keepCompact, not a space)
-			keep = true
-			li.han++
-			li.nonSpace++
-			if tab.bmp[r]&sCommon == 0 {
-				li.rare++
-			}
-		} else {
-			fl := tab.of(r)
-			keep = fl&fKeep != 0
-			switch {
-			case fl&fHan != 0:
-				li.han++
-				if fl&fCommon == 0 {
-					li.rare++
-				}
-			case r == '。' || r == '，':
-				sentence = true
-				li.fullStop = li.fullStop || r == '。'
-			case r >= 0x2600 && r <= 0x27BF || r >= 0x1F000 && r <= 0x1FAFF:
-				li.decorated++
-			case r == '›' || r == '»' || r == '→' || r == '＞':
-				li.breadSep = true
-			case r == '：':
-				li.wideColon = true
-			case r == '“' || r == '「' || r == '『':
-				li.openQuote = true
-			}
-			if fl&fSpace == 0 {
-				li.nonSpace++
-			}
-		}
-		if !keep {
-			gap = true
-			continue
-		}
-		cp.runes = append(cp.runes, r)
-		cp.idx = append(cp.idx, int32(i))
-		cp.gap = append(cp.gap, gap)
-		gap = false
-	}
-	li.comp = cp
 	var raw []hit
 	if sc != nil {
 		raw = c.comp.m.find(li.comp, maxHits, sc.raw[:0])
@@ -170,7 +103,7 @@ func (c *Cleaner) analyzeIn(sc *scratch, text string) *lineInfo {
 	}
 	li.hits, li.heads = c.resolveHits(sc, raw)
 	// prose: a sentence of some length that is not mostly spam vocabulary
-	if sentence && li.han >= c.rules.thresholds.ProseMinHan {
+	if li.sentence && li.han >= c.rules.thresholds.ProseMinHan {
 		li.prose = coveredHan(li.comp.runes, li.hits)*2 < li.han
 	}
 	if len(li.hits) > 0 {
@@ -411,7 +344,7 @@ func (li *lineInfo) trimmedRunes() int {
 }
 
 // positions fills the map from folded runes to the original bytes
-// (folding the text again: foldText gives the runes foldLine gives, and
+// (folding the text again: foldText gives the runes scanLine gives, and
 // Simplify changes runes, not their number).
 func (li *lineInfo) positions() {
 	if !li.fold.pos {

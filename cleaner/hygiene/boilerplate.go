@@ -179,7 +179,8 @@ func (c *Cleaner) shareBar(li *lineInfo) string {
 }
 
 // appPromo recognizes app download promos: 梧州零距離APP梧州零距離,
-// 下载客户端, 新浪财经APP.
+// 下载客户端, 新浪财经APP. Without an action word, a bare app name is a
+// promo only with a Chinese name (not ECG app).
 func (c *Cleaner) appPromo(li *lineInfo, runes int) string {
 	if runes > c.rules.thresholds.ShortLine || li.fullStop {
 		return ""
@@ -200,7 +201,9 @@ func (c *Cleaner) appPromo(li *lineInfo, runes int) string {
 		}
 		before, after := s[:i], s[i+len(a):]
 		switch {
-		case after == "" && utf8.RuneCountInString(before) <= 12:
+		case after == "" && utf8.RuneCountInString(before) <= 12 && (a != "app" || strings.ContainsFunc(before, isHan)):
+			// a Chinese name + APP (晨报APP) is a promo; a Latin name
+			// + app (ECG app, Vivy-App) names an app in an article
 			return fmt.Sprintf("app name %q", strings.TrimSpace(li.text))
 		case before != "" && before == after:
 			return fmt.Sprintf("app banner %q", strings.TrimSpace(li.text))

@@ -168,39 +168,60 @@ func TestRuneTable(t *testing.T) {
 	}
 }
 
-// TestFoldLine: foldLine (the analysis' fold: no byte map, its own
-// string, the script counts, table shortcuts) folds every BMP character
-// and every test line as foldText does, spells the runes as its string,
-// reports invalid UTF-8, and counts scripts as normalize.Scripts.Count.
-func TestFoldLine(t *testing.T) {
+// TestScanLine: scanLine (the analysis' one pass: no byte map, its own
+// string, the script counts, the notes, table shortcuts) folds every BMP
+// character and every test line as foldText does, spells the runes as
+// its string, reports invalid UTF-8, counts scripts as
+// normalize.Scripts.Count, and notes what noteRunes notes of foldText's
+// runes, with and without scratch memory.
+func TestScanLine(t *testing.T) {
 	c := defaultCleaner(t)
+	sc := new(scratch)
 	check := func(s string) {
 		t.Helper()
-		got, want := c.foldLine(nil, s), foldText(s)
-		if !slices.Equal(got.runes, want.runes) {
-			t.Fatalf("foldLine(%q) runes %q, foldText %q", s, string(got.runes), string(want.runes))
+		want := foldText(s)
+		ref := &lineInfo{fold: folded{runes: want.runes}}
+		c.noteRunes(nil, ref)
+		for _, sc := range []*scratch{nil, sc} {
+			got := &lineInfo{text: s}
+			c.scanLine(sc, got)
+			if !slices.Equal(got.fold.runes, want.runes) {
+				t.Fatalf("scanLine(%q) runes %q, foldText %q", s, string(got.fold.runes), string(want.runes))
+			}
+			var b strings.Builder
+			for _, r := range want.runes {
+				b.WriteRune(r)
+			}
+			if got.fstr != b.String() {
+				t.Fatalf("scanLine(%q) string %q, want %q", s, got.fstr, b.String())
+			}
+			g := got.fold
+			if g.n != want.n || g.same != want.same || g.exotic != want.exotic || g.lookalike != want.lookalike ||
+				g.invalid != want.invalid || g.pos {
+				t.Fatalf("scanLine(%q): %+v, foldText %+v", s, g, want)
+			}
+			if g.same != (b.String() == s) || g.invalid != !utf8.ValidString(s) || g.n != utf8.RuneCountInString(s) {
+				t.Fatalf("scanLine(%q): same %v, invalid %v, n %d", s, g.same, g.invalid, g.n)
+			}
+			tr, si := c.scripts.Count(s)
+			if got.trad != tr || got.simp != si {
+				t.Fatalf("scanLine(%q) counts %d/%d, Count %d/%d", s, got.trad, got.simp, tr, si)
+			}
+			lookalike := false
+			for _, r := range s {
+				lookalike = lookalike || (r >= 0x1D400 && r <= 0x1D7FF) || (r >= 0x24B6 && r <= 0x24E9) || (r >= 0x1F130 && r <= 0x1F189)
+			}
+			if got.fold.lookalike != lookalike {
+				t.Fatalf("scanLine(%q): lookalike %v, want %v", s, got.fold.lookalike, lookalike)
+			}
+			if got.lineCounts != ref.lineCounts {
+				t.Fatalf("scanLine(%q) notes %+v, noteRunes %+v", s, got.lineCounts, ref.lineCounts)
+			}
+			if diff := cmp.Diff(ref.comp, got.comp, cmp.AllowUnexported(compactText{})); diff != "" {
+				t.Fatalf("scanLine(%q) compact text (-noteRunes +scanLine):\n%s", s, diff)
+			}
 		}
-		var b strings.Builder
-		for _, r := range want.runes {
-			b.WriteRune(r)
-		}
-		if got.str != b.String() {
-			t.Fatalf("foldLine(%q) string %q, want %q", s, got.str, b.String())
-		}
-		if got.same != (b.String() == s) || got.invalid != !utf8.ValidString(s) || got.n != utf8.RuneCountInString(s) {
-			t.Fatalf("foldLine(%q): same %v, invalid %v, n %d", s, got.same, got.invalid, got.n)
-		}
-		tr, si := c.scripts.Count(s)
-		if got.trad != tr || got.simp != si {
-			t.Fatalf("foldLine(%q) counts %d/%d, Count %d/%d", s, got.trad, got.simp, tr, si)
-		}
-		lookalike := false
-		for _, r := range s {
-			lookalike = lookalike || (r >= 0x1D400 && r <= 0x1D7FF) || (r >= 0x24B6 && r <= 0x24E9) || (r >= 0x1F130 && r <= 0x1F189)
-		}
-		if got.lookalike != lookalike || want.lookalike != lookalike {
-			t.Fatalf("foldLine(%q): lookalike %v, want %v", s, got.lookalike, lookalike)
-		}
+		sc.reset()
 	}
 	for r := rune(0); r <= unicode.MaxRune; r++ {
 		if r >= 0xD800 && r <= 0xDFFF {

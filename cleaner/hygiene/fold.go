@@ -2,7 +2,6 @@ package hygiene
 
 import (
 	"slices"
-	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -11,15 +10,15 @@ import (
 
 // folded is text prepared for matching, with a map back to the original:
 // rune i of runes came from bytes [start[i], end[i]) of the original.
-// The map is built only when asked for (foldText); foldLine builds the
-// folded string and counts script-specific characters instead.
+// The map is built only when asked for (foldText); the analysis folds
+// with scanLine, which builds the folded string and counts the line's
+// characters instead.
 type folded struct {
 	runes []rune
 	start []int32
 	end   []int32
-	pos   bool   // start and end are filled
-	n     int    // runes of the original
-	str   string // the runes as a string (foldLine only)
+	pos   bool // start and end are filled
+	n     int  // runes of the original
 	// same: the runes spell the original exactly (folding changed,
 	// dropped and added nothing).
 	same bool
@@ -31,9 +30,6 @@ type folded struct {
 	lookalike bool
 	// invalid: the original is not valid UTF-8.
 	invalid bool
-	// trad, simp: Traditional-only and Simplified-only characters of
-	// the original (foldLine only; normalize.Scripts.Count).
-	trad, simp int
 }
 
 // foldText applies NFKC per rune, lower case, and drops zero-width and
@@ -43,134 +39,90 @@ type folded struct {
 func foldText(s string) folded {
 	n := utf8.RuneCountInString(s)
 	p := make([]int32, 2*n)
-	f := folded{runes: make([]rune, 0, n), start: p[0:0:n], end: p[n : n : 2*n], pos: true}
-	f.fold(s, nil)
-	return f
-}
-
-// foldLine is foldText without the map to the original, the runes taken
-// from sc (nil: the heap); it also builds the folded string and counts
-// the script-specific characters of s with sc's table.
-func (c *Cleaner) foldLine(sc *scratch, s string) folded {
-	// room for one rune per byte; what is not used goes back
-	f := folded{runes: sc.runeSlab().take(len(s))[:0]}
-	f.fold(s, c.comp.runes)
-	kept := len(f.runes)
-	if cap(f.runes) != len(s) {
-		kept = 0 // grew onto the heap (NFKC expansion)
-	}
-	sc.runeSlab().giveBack(len(s) - kept)
-	return f
-}
-
-// fold fills f from s. With script (foldLine) it builds f.str and counts
-// scripts; otherwise it fills the map to the original.
-func (f *folded) fold(s string, script *runeTable) {
-	f.same = true
-	var sb strings.Builder // the folded string, once it differs from s
-	pend := 0              // s[pend:] is not yet in sb; the runes folded from it spell it
-	// changed notes that the rune(s) folded from s[st:en] do not spell
-	// it; rs are those runes (none: dropped).
-	changed := func(st, en int32, rs ...rune) {
-		f.same = false
-		if script == nil {
-			return
-		}
-		if sb.Cap() == 0 {
-			sb.Grow(len(s) + 8)
-		}
-		sb.WriteString(s[pend:st])
-		for _, r := range rs {
-			sb.WriteRune(r)
-		}
-		pend = int(en)
-	}
-	push := func(r rune, st, en int32) {
+	f := folded{runes: make([]rune, 0, n), start: p[0:0:n], end: p[n : n : 2*n], pos: true, same: true}
+	push := func(r rune, st, en int) {
 		f.runes = append(f.runes, r)
-		if f.pos {
-			f.start = append(f.start, st)
-			f.end = append(f.end, en)
-		}
+		f.start = append(f.start, int32(st))
+		f.end = append(f.end, int32(en))
 	}
-	var buf [16]byte
+	var out [8]rune
 	for i := 0; i < len(s); {
 		f.n++
 		if b := s[i]; b < utf8.RuneSelf {
 			r := rune(b)
 			if 'A' <= r && r <= 'Z' {
 				r += 'a' - 'A'
-				changed(int32(i), int32(i+1), r)
+				f.same = false
 			}
-			push(r, int32(i), int32(i+1))
+			push(r, i, i+1)
 			i++
 			continue
 		}
 		r, size := decodeRune(s, i)
-		st, en := int32(i), int32(i+size)
+		st, en := i, i+size
 		i += size
-		if script != nil && r >= 0x3400 {
-			script.count(f, r, s[st:en])
-		}
 		if isLookalike(r) {
 			f.lookalike = true
 		}
 		switch {
-		case (r >= 0x4E00 && r <= 0x9FFF) || (r >= 0x3400 && r <= 0x4DBF) || (r > 0x3000 && r < 0x3036):
+		case isHanMain(r) || (r > 0x3000 && r < 0x3036):
 			push(r, st, en) // Han and CJK punctuation are NFKC-stable
-		case r >= 0xFF01 && r <= 0xFF5E:
-			// full-width ASCII (，（）：！ and ＡＢＣ): NFKC maps it by offset
-			r -= 0xFEE0
-			if 'A' <= r && r <= 'Z' {
-				r += 'a' - 'A'
-			}
-			changed(st, en, r)
-			push(r, st, en)
-		case r == 0x3000:
-			changed(st, en, ' ')
-			push(' ', st, en)
-		case script != nil && r < 0x10000 && size > 1 && script.of(r)&fFoldSame != 0:
-			push(r, st, en) // as the default case below would
-			f.exotic = true
-		case isInvisible(r):
-			// dropped: zero-width joiners and the like hide words from matchers
-			changed(st, en)
-			f.exotic = true
+		case r >= 0xFF01 && r <= 0xFF5E, r == 0x3000:
+			f.same = false
+			push(foldWide(r), st, en)
 		default:
 			f.exotic = true
-			n := utf8.EncodeRune(buf[:], r)
-			if norm.NFKC.IsNormal(buf[:n]) {
-				lr := unicode.ToLower(r)
-				if lr != r || r == utf8.RuneError && size == 1 {
-					if size == 1 {
-						f.invalid = true // an invalid byte read as U+FFFD
-					}
-					changed(st, en, lr)
-				}
-				push(lr, st, en)
-				continue
-			}
-			var out [8]rune
-			rs := out[:0]
-			for _, nr := range norm.NFKC.String(string(r)) {
-				if isInvisible(nr) {
-					continue
-				}
-				rs = append(rs, unicode.ToLower(nr))
-			}
-			changed(st, en, rs...)
+			rs, changed, invalid := foldOther(r, size, out[:0])
+			f.same = f.same && !changed
+			f.invalid = f.invalid || invalid
 			for _, nr := range rs {
 				push(nr, st, en)
 			}
 		}
 	}
-	if script != nil {
-		if f.same {
-			f.str = s
-		} else {
-			sb.WriteString(s[pend:])
-			f.str = sb.String()
+	return f
+}
+
+// isHanMain reports Han characters of the two main blocks (CJK Unified
+// Ideographs and Extension A).
+func isHanMain(r rune) bool { return (r >= 0x4E00 && r <= 0x9FFF) || (r >= 0x3400 && r <= 0x4DBF) }
+
+// foldWide folds full-width ASCII (，（）：！ and ＡＢＣ: NFKC maps it by
+// offset) and the ideographic space.
+func foldWide(r rune) rune {
+	if r == 0x3000 {
+		return ' '
+	}
+	r -= 0xFEE0
+	if 'A' <= r && r <= 'Z' {
+		r += 'a' - 'A'
+	}
+	return r
+}
+
+// foldOther folds a rune that is not ASCII, Han of the main blocks, CJK
+// punctuation or full-width ASCII, decoded from size bytes (U+FFFD from
+// one byte: an invalid byte), appending the runes to out: none for
+// zero-width and format characters (they hide words from matchers),
+// else NFKC and lower case. changed reports that the runes do not spell
+// the original.
+func foldOther(r rune, size int, out []rune) (rs []rune, changed, invalid bool) {
+	if isInvisible(r) {
+		return out, true, false
+	}
+	var buf [utf8.UTFMax]byte
+	n := utf8.EncodeRune(buf[:], r)
+	if norm.NFKC.IsNormal(buf[:n]) {
+		lr := unicode.ToLower(r)
+		invalid = r == utf8.RuneError && size == 1
+		return append(out, lr), lr != r || invalid, invalid
+	}
+	for _, nr := range norm.NFKC.String(string(r)) {
+		if !isInvisible(nr) {
+			out = append(out, unicode.ToLower(nr))
 		}
 	}
+	return out, true, false
 }
 
 // decodeRune is utf8.DecodeRuneInString(s[i:]), with the three-byte

@@ -199,7 +199,7 @@ func TestRules(t *testing.T) {
 				"多家企业开通国际线路，申请国际注册商标，积极拓展海外市场。"}},
 		{RuleAppPromo, record.ScopeLine,
 			[]string{seedAd, "下载新闻客户端，随时随地看资讯", "晨报APP"},
-			[]string{"小区居民通过手机APP就能预约社区食堂，十分方便。"}},
+			[]string{"小区居民通过手机APP就能预约社区食堂，十分方便。", "ECG app", "Vivy-App"}},
 		{RuleQRPrompt, record.ScopeLine,
 			[]string{"扫描二维码关注我们的微信公众号", "长按识别二维码，关注更多精彩内容", "更多粉丝福利扫描二维码关注"},
 			[]string{"市民可扫码乘车，出行更加便捷。这项服务上线以来，已累计服务乘客两百万人次。"}},

@@ -280,7 +280,11 @@ func (m *matcher) find(c compactText, limit int, hits []hit) []hit {
 			n = 0 // a rune in no term: back to the root, which has no outputs
 			continue
 		}
-		n = m.step(n, cl)
+		if n == 0 {
+			n = m.root[cl] // (step's answer, without the call)
+		} else {
+			n = m.step(n, cl)
+		}
 		o, oe := m.nodes[n].out, m.nodes[n+1].out
 		if o == oe {
 			continue

@@ -9,7 +9,8 @@ package hygiene
 type scratch struct {
 	infos slab[lineInfo]
 	units slab[unit]
-	runes slab[rune]
+	runes slab[rune] // folded runes
+	comp  slab[rune] // compact runes
 	i32   slab[int32]
 	bools slab[bool]
 	hits  slab[hit]
@@ -23,6 +24,7 @@ func (sc *scratch) reset() {
 	sc.infos.reset(true)
 	sc.units.reset(true)
 	sc.runes.reset(false)
+	sc.comp.reset(false)
 	sc.i32.reset(false)
 	sc.bools.reset(false)
 	sc.hits.reset(false)
@@ -82,6 +84,13 @@ func (sc *scratch) runeSlab() *slab[rune] {
 		return nil
 	}
 	return &sc.runes
+}
+
+func (sc *scratch) compSlab() *slab[rune] {
+	if sc == nil {
+		return nil
+	}
+	return &sc.comp
 }
 
 func (sc *scratch) i32Slab() *slab[int32] {

@@ -29,7 +29,7 @@ import (
 //     as it is. A block is published once, atomically, and every fill of
 //     it gives the same bytes, so the table is safe for concurrent use.
 type runeTable struct {
-	bmp     []uint8                             // rune -> s* flags, for rune < 0x10000
+	bmp     *[0x10000]uint8                     // rune -> s* flags, for rune < 0x10000
 	blocks  [0x100]atomic.Pointer[[0x100]uint8] // rune>>8 -> f* flags of its 256 characters
 	scripts *normalize.Scripts
 	comp    *compiled
@@ -52,7 +52,7 @@ const (
 )
 
 func newRuneTable(comp *compiled, scripts *normalize.Scripts) *runeTable {
-	t := &runeTable{scripts: scripts, comp: comp, bmp: make([]uint8, 0x10000)}
+	t := &runeTable{scripts: scripts, comp: comp, bmp: new([0x10000]uint8)}
 	for r := rune(0); r < 0x10000; r++ {
 		t.bmp[r] = t.scriptFlags(r)
 	}
@@ -129,20 +129,6 @@ func (t *runeTable) of(r rune) uint8 {
 		return t.block(r >> 8)[r&0xFF]
 	}
 	return t.runeFlags(r)
-}
-
-// count adds rune r (r >= 0x3400), spelled raw in the original, to f's
-// script counts (normalize.Scripts.Count).
-func (t *runeTable) count(f *folded, r rune, raw string) {
-	if r < 0x10000 {
-		fl := t.bmp[r]
-		f.trad += int(fl & sTrad)
-		f.simp += int(fl&sSimp) >> 1
-		return
-	}
-	tr, si := t.scripts.Count(raw)
-	f.trad += tr
-	f.simp += si
 }
 
 // keepASCII is keepCompact for r < 0x80: letters, digits and _|,.!?;:/@%.
