@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -18,7 +17,6 @@ import (
 	"winnow/sink"
 	"winnow/sink/natsbus"
 	"winnow/sink/postgres"
-	"winnow/sink/record"
 	"winnow/sink/sinktest"
 	"winnow/sink/sqlite"
 )
@@ -29,43 +27,15 @@ var (
 	benchSinkArgs = flag.String("bus.sink", "", "sink flags for BenchmarkBusTo*, e.g. '--batch 512 --consumers 3'")
 )
 
-// procCPU is the process's user+system CPU time so far.
-func procCPU() time.Duration {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		return 0
-	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
-// benchRecords returns n distinct realistic records with bodies of about
-// bodyBytes of Chinese text and three removals each (a pool of bodies
-// reused under fresh ids, like sinktest.BenchWriteBatch).
-func benchRecords(n, bodyBytes int) []*record.Article {
-	const distinct = 256
-	pool := make([]*record.Article, distinct)
-	for i := range pool {
-		pool[i] = sinktest.Sized(i, bodyBytes)
-	}
-	recs := make([]*record.Article, n)
-	for i := range recs {
-		a := *pool[i%distinct]
-		a.Authors = append([]string(nil), a.Authors...)
-		a.CanonicalURL = fmt.Sprintf("https://bench.example.cn/%d/content_%d.htm", bodyBytes, i)
-		a.URL = a.CanonicalURL
-		a.ID = record.NewID(a.CanonicalURL, "", "")
-		recs[i] = &a
-	}
-	return recs
-}
-
 // benchBus runs the publish -> ARTICLES -> storage consumer pipeline on
 // an embedded JetStream server (fsync on every write, as in production):
 // b.N times, it publishes the records while the consumer stores them,
 // and stops the clock when the consumer has acknowledged the last one.
-// It reports the end-to-end rate and the process CPU per article (the
-// NATS server, the consumer and the store all run in this process;
-// PostgreSQL's own CPU is not counted).
+// It reports the end-to-end rate, the process CPU per article (the NATS
+// server, the consumer and the store all run in this process;
+// PostgreSQL's own CPU is not counted) and the publish rate alone
+// (published/s: the server fsyncs every message, so the disk's fsync
+// latency bounds it, and with it the end-to-end rate).
 func benchBus(b *testing.B, store sink.Store, bodyBytes int, search func() error) {
 	ctx := b.Context()
 	conn, err := natsbus.StartEmbedded(ctx, natsbus.EmbeddedOptions{StoreDir: b.TempDir()})
@@ -99,20 +69,20 @@ func benchBus(b *testing.B, store sink.Store, bodyBytes int, search func() error
 	n := *benchArticles
 	var bytes int64
 	total := 0
-	var wall, cpu time.Duration
+	var wall, cpu, pubWall time.Duration
 	for i := 0; b.Loop(); i++ {
-		recs := benchRecords(n, bodyBytes)
-		for j, a := range recs { // distinct ids across iterations
-			a.CanonicalURL = fmt.Sprintf("%s?run=%d", a.CanonicalURL, i)
-			a.URL, a.ID = a.CanonicalURL, record.NewID(a.CanonicalURL, "", "")
-			bytes += int64(len(recs[j].Body))
+		// Distinct ids across iterations.
+		recs := sinktest.BenchRecords(n, bodyBytes, fmt.Sprintf("https://bench.example.cn/%d/run%d/", bodyBytes, i))
+		for _, a := range recs {
+			bytes += int64(len(a.Body))
 		}
-		cpu0, wall0 := procCPU(), time.Now()
+		cpu0, wall0 := sinktest.CPUTime(), time.Now()
 		for start := 0; start < len(recs); start += 512 {
 			if err := pub.WriteBatch(ctx, recs[start:min(start+512, len(recs))]); err != nil {
 				b.Fatal(err)
 			}
 		}
+		pubWall += time.Since(wall0)
 		for {
 			w, inflight, err := natsbus.ConsumerLag(ctx, js, "ARTICLES", cc.Durable)
 			if err != nil {
@@ -124,12 +94,13 @@ func benchBus(b *testing.B, store sink.Store, bodyBytes int, search func() error
 			time.Sleep(5 * time.Millisecond)
 		}
 		wall += time.Since(wall0)
-		cpu += procCPU() - cpu0
+		cpu += sinktest.CPUTime() - cpu0
 		total += n
 	}
 	b.ReportMetric(float64(total)/wall.Seconds(), "articles/s")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(total), "cpu-µs/article")
 	b.ReportMetric(float64(bytes)/wall.Seconds()/1e6, "body-MB/s")
+	b.ReportMetric(float64(total)/pubWall.Seconds(), "published/s")
 	if search != nil {
 		s0 := time.Now()
 		if err := search(); err != nil {
@@ -219,12 +190,12 @@ politeness: {min_delay: 1ms, concurrency: 32, ignore_robots: true}
 			b.Fatal(err)
 		}
 		data := filepath.Join(dir, "data")
-		cpu0, wall0 := procCPU(), time.Now()
+		cpu0, wall0 := sinktest.CPUTime(), time.Now()
 		var errb strings.Builder
 		code := run(context.Background(), []string{"run", "--sources", srcDir, "--allow-net", "127.0.0.0/8", "--data", data,
 			"--until-idle", "--quiet", "--no-archive", "--workers", "32", "--idle-poll", "100ms"},
 			stdio{in: strings.NewReader(""), out: io.Discard, err: &errb})
-		wall, cpu := time.Since(wall0), procCPU()-cpu0
+		wall, cpu := time.Since(wall0), sinktest.CPUTime()-cpu0
 		srv.Close()
 		if code != 0 {
 			b.Fatalf("run: exit %d\n%s", code, errb.String())

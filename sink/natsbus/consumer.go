@@ -70,8 +70,13 @@ type ConsumerConfig struct {
 	AckWait time.Duration
 	// BatchSize is the most messages fetched and written at once; zero = 64.
 	BatchSize int
-	// MaxWait bounds one fetch's wait for messages; zero = 2s.
+	// MaxWait bounds one fetch's wait for a first message; zero = 2s.
 	MaxWait time.Duration
+	// Linger bounds how long a fetch that has its first message waits
+	// for the rest of a batch: a lull in the stream then costs at most
+	// Linger, not MaxWait, while a busy stream still fills whole
+	// batches. Zero = 50ms.
+	Linger time.Duration
 	// MaxAckPending bounds messages delivered but not yet acknowledged
 	// over all processes sharing the consumer; zero = 4 * BatchSize.
 	MaxAckPending int
@@ -118,6 +123,9 @@ func (cc ConsumerConfig) withDefaults() (ConsumerConfig, Names, error) {
 	}
 	if cc.MaxWait <= 0 {
 		cc.MaxWait = 2 * time.Second
+	}
+	if cc.Linger <= 0 {
+		cc.Linger = 50 * time.Millisecond
 	}
 	if cc.MaxAckPending <= 0 {
 		cc.MaxAckPending = 4 * cc.BatchSize
@@ -186,7 +194,7 @@ func Consume(ctx context.Context, js jetstream.JetStream, cc ConsumerConfig, w B
 	wait := min(cc.MaxWait, cc.BackOff[0]/2)
 	for ctx.Err() == nil {
 		start := time.Now()
-		msgs, err := fetch(ctx, cons, cc.BatchSize, wait)
+		msgs, err := fetchBatch(ctx, cons, cc.BatchSize, wait, min(cc.Linger, wait))
 		if err != nil {
 			c.log.Warn("fetch failed", "err", err)
 			sleepCtx(ctx, time.Second)
@@ -205,10 +213,39 @@ func Consume(ctx context.Context, js jetstream.JetStream, cc ConsumerConfig, w B
 
 // fetch pulls up to n messages, waiting at most maxWait, and stops early
 // when ctx ends. Running out of time with fewer messages is not an error.
+// maxWait is a hard bound (the frontier relies on it); the server ends
+// the pull a little earlier, and a message it sends in between is left
+// unacknowledged until its ack wait runs out.
 func fetch(ctx context.Context, cons jetstream.Consumer, n int, maxWait time.Duration) ([]jetstream.Msg, error) {
 	fctx, cancel := context.WithTimeout(ctx, maxWait)
 	defer cancel()
-	batch, err := cons.Fetch(n, jetstream.FetchContext(fctx))
+	return collect(ctx, func() (jetstream.MessageBatch, error) { return cons.Fetch(n, jetstream.FetchContext(fctx)) })
+}
+
+// fetchBatch pulls up to n messages for Consume: it waits at most maxWait
+// for the first one, then at most linger for the rest of the batch. The
+// server ends each pull, after the last message it sent, so none is left
+// in flight to an abandoned request (a short linger would strand many).
+func fetchBatch(ctx context.Context, cons jetstream.Consumer, n int, maxWait, linger time.Duration) ([]jetstream.Msg, error) {
+	pull := func(n int, wait time.Duration) ([]jetstream.Msg, error) {
+		return collect(ctx, func() (jetstream.MessageBatch, error) { return cons.Fetch(n, jetstream.FetchMaxWait(wait)) })
+	}
+	msgs, err := pull(1, maxWait)
+	if len(msgs) == 0 || n == 1 || err != nil {
+		return msgs, err
+	}
+	more, err := pull(n-1, linger)
+	return append(msgs, more...), err
+}
+
+// collect gathers the messages of the pull that start makes, returning
+// early when ctx ends; a pull that ends with fewer messages is not an
+// error.
+func collect(ctx context.Context, start func() (jetstream.MessageBatch, error)) ([]jetstream.Msg, error) {
+	if ctx.Err() != nil {
+		return nil, nil
+	}
+	batch, err := start()
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, nil
@@ -216,8 +253,17 @@ func fetch(ctx context.Context, cons jetstream.Consumer, n int, maxWait time.Dur
 		return nil, err
 	}
 	var msgs []jetstream.Msg
-	for m := range batch.Messages() {
-		msgs = append(msgs, m)
+	for done := false; !done; {
+		select {
+		case m, ok := <-batch.Messages():
+			if !ok {
+				done = true
+				break
+			}
+			msgs = append(msgs, m)
+		case <-ctx.Done():
+			return msgs, nil
+		}
 	}
 	if err := batch.Error(); err != nil && ctx.Err() == nil &&
 		!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, nats.ErrTimeout) &&
@@ -301,25 +347,11 @@ func (c *consumer) settle(ctx context.Context, d delivery, err error) {
 // while it runs so a slow commit is not redelivered behind its back.
 func (c *consumer) write(ctx context.Context, ds []delivery) error {
 	recs := make([]*record.Article, len(ds))
+	msgs := make([]jetstream.Msg, len(ds))
 	for i, d := range ds {
-		recs[i] = d.rec
+		recs[i], msgs[i] = d.rec, d.msg
 	}
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		t := time.NewTicker(max(c.cc.BackOff[0]/3, 50*time.Millisecond))
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				for _, d := range ds {
-					_ = d.msg.InProgress()
-				}
-			}
-		}
-	}()
+	defer keepAlive(msgs, c.cc.BackOff[0])()
 	return c.w.WriteBatch(ctx, recs)
 }
 
@@ -329,6 +361,26 @@ func progress(msgs []jetstream.Msg) {
 	for _, m := range msgs {
 		_ = m.InProgress()
 	}
+}
+
+// keepAlive sends progress acks for msgs three times per ackWait until
+// the returned stop is called, so a batch that takes long to write (or
+// to retry) is not redelivered behind its writer's back.
+func keepAlive(msgs []jetstream.Msg, ackWait time.Duration) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(max(ackWait/3, 50*time.Millisecond))
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				progress(msgs)
+			}
+		}
+	}()
+	return func() { close(done) }
 }
 
 func (c *consumer) ack(ds []delivery) {

@@ -62,7 +62,7 @@ func fastConsumer(cfg Config, stream, durable string) ConsumerConfig {
 	return ConsumerConfig{
 		Config: cfg, Stream: stream, Durable: durable,
 		MaxDeliver: 4, BackOff: []time.Duration{150 * time.Millisecond, 150 * time.Millisecond},
-		BatchSize: 8, MaxWait: 200 * time.Millisecond,
+		BatchSize: 8, MaxWait: 200 * time.Millisecond, Linger: 200 * time.Millisecond,
 	}
 }
 
@@ -447,5 +447,32 @@ func TestServerAtLeast(t *testing.T) {
 		if got := serverAtLeast(tt.v, 2, 10, 4); got != tt.want {
 			t.Errorf("serverAtLeast(%q) = %v, want %v", tt.v, got, tt.want)
 		}
+	}
+}
+
+// TestConsumeWritesPartialBatchAtOnce: a batch that the stream cannot
+// fill is written after Linger, not held for MaxWait (an hour here), and
+// in one write.
+func TestConsumeWritesPartialBatchAtOnce(t *testing.T) {
+	ctx := t.Context()
+	cfg := Config{Partitions: 1}
+	c, n := setupBus(t, cfg)
+	p := newTestPublisher(t, c, cfg)
+	var recs []*record.Article
+	for i := range 3 {
+		recs = append(recs, testArticle("partial", i, 0))
+	}
+	if err := p.WriteBatch(ctx, recs); err != nil {
+		t.Fatal(err)
+	}
+	w := &memWriter{}
+	cc := ConsumerConfig{Config: cfg, Stream: n.Articles, Durable: "sink-partial", AckWait: 2 * time.Hour,
+		BatchSize: 256, MaxWait: time.Hour, Linger: 5 * time.Second, Logger: testLogger(t)}
+	runConsume(t, c, cc, w)
+	waitFor(t, 30*time.Second, "the partial batch written", func() bool { return w.total() == 3 })
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.writes != 1 {
+		t.Errorf("%d writes, want the 3 records in 1", w.writes)
 	}
 }

