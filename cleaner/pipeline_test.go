@@ -2,6 +2,8 @@ package cleaner
 
 import (
 	"fmt"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,6 +14,7 @@ import (
 
 	"winnow/cleaner/extract"
 	"winnow/cleaner/normalize"
+	"winnow/crawler/demosite"
 	"winnow/sink/record"
 	"winnow/sink/record/recordtest"
 )
@@ -68,6 +71,30 @@ func linkDensePage(n int) []byte {
 	}
 	b.WriteString("</ul></div>\n</body>\n</html>\n")
 	return []byte(b.String())
+}
+
+// demositePage renders page n of the crawl benchmark's link-dense site
+// (crawler/demosite, default options).
+func demositePage(tb testing.TB, n int) []byte {
+	tb.Helper()
+	return demositePages(tb, n+1)[n]
+}
+
+// demositePages renders pages 0..n-1 of the crawl benchmark's link-dense
+// site (crawler/demosite, default options: ~30 KB, 50 links each).
+func demositePages(tb testing.TB, n int) [][]byte {
+	tb.Helper()
+	site := demosite.NewLinkDense(demosite.Options{Pages: n})
+	pages := make([][]byte, n)
+	for i := range pages {
+		w := httptest.NewRecorder()
+		site.ServeHTTP(w, httptest.NewRequest(http.MethodGet, site.Path(i), nil))
+		if w.Code != http.StatusOK {
+			tb.Fatalf("page %d: status %d", i, w.Code)
+		}
+		pages[i] = w.Body.Bytes()
+	}
+	return pages
 }
 
 func TestCleanFixtures(t *testing.T) {
@@ -175,6 +202,7 @@ func BenchmarkClean(b *testing.B) {
 		{"portal_zh", readPage(b, "portal_zh.html")},
 		{"article_en", readPage(b, "article_en.html")},
 		{"link_dense_30k", linkDensePage(1)},
+		{"demosite_link_dense", demositePage(b, 1)},
 	}
 	c := newCleaner(b)
 	for _, p := range pages {
@@ -192,5 +220,33 @@ func BenchmarkClean(b *testing.B) {
 				b.ReportMetric(float64(b.N)/cpu.Seconds(), "pages/cpu-s")
 			}
 		})
+	}
+}
+
+// BenchmarkExtractLinkDense runs extraction alone over pages of the crawl
+// benchmark's link-dense site, one page per iteration, and reports the
+// process's CPU time per page (GC included; the figure to compare on a
+// shared machine):
+//
+//	go test ./cleaner -run '^$' -bench ExtractLinkDense -count 5
+func BenchmarkExtractLinkDense(b *testing.B) {
+	pages := demositePages(b, 64)
+	x, err := extract.New(extract.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(pages[0])))
+	b.ReportAllocs()
+	i := 0
+	cpu0 := processCPU()
+	for b.Loop() {
+		p := pages[i%len(pages)]
+		i++
+		if _, err := x.Extract(extract.Input{URL: "https://bench.example.cn/a.html", Body: p}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if cpu := processCPU() - cpu0; cpu > 0 {
+		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }

@@ -171,12 +171,12 @@ var chromeTags = map[atom.Atom]bool{
 	atom.Dialog: true, atom.Menu: true, atom.Option: true, atom.Fieldset: false,
 }
 
-// buildPage walks the document once; size (the length of the parsed
-// HTML) sizes the tables.
-func buildPage(root *html.Node, size int) *page {
+// buildPage walks the document once; elements (an estimate of the
+// number of elements) sizes the tables.
+func buildPage(root *html.Node, elements int) *page {
 	p := &page{
-		elems:  make([]elem, 0, min(max(size/64, 64), 1<<16)),
-		chunks: make([]chunk, 0, min(max(size/256, 32), 1<<14)),
+		elems:  make([]elem, 0, min(max(elements, 64), 1<<16)),
+		chunks: make([]chunk, 0, min(max(elements/2, 32), 1<<14)),
 	}
 	w := &walker{p: p, classCache: make(map[string]classInfo, 64)}
 	n := root.FirstChild
@@ -626,21 +626,41 @@ func (tb *textBuilder) write(s string, c *chunk) {
 			i = j
 			continue
 		}
-		r := rune(s[i])
-		size := 1
-		if lead := s[i]; lead >= 0xE4 && lead <= 0xE9 && i+2 < len(s) && !tb.space {
-			// A three-byte character of U+4000..U+9FFF: CJK ideographs
-			// (wide, never space or control) take this copy-through path.
-			if r := rune(lead&0x0F)<<12 | rune(s[i+1]&0x3F)<<6 | rune(s[i+2]&0x3F); r >= 0x4E00 &&
-				s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
-				tb.b = append(tb.b, s[i:i+3]...)
-				c.wlen += 3
-				c.chars++
-				tb.last = r
-				i += 3
+		if !tb.space && s[i] >= 0xE2 {
+			// A run of three-byte characters that are neither space nor
+			// control (CJK ideographs and punctuation, quotes), copied
+			// whole: most of a Chinese page.
+			n, narrow, commas := int32(0), int32(0), int32(0)
+			p := s[i:] // its length makes p[0:3] provably in range
+			for len(p) >= 3 {
+				b0, b1, b2 := p[0], p[1], p[2]
+				if b1&0xC0 != 0x80 || b2&0xC0 != 0x80 {
+					break
+				}
+				// An ideograph (U+4E00..U+9FFF) needs no decoding.
+				if b0-0xE5 > 0xE9-0xE5 && (b0 != 0xE4 || b1 < 0xB8) {
+					w, comma := plain3(b0, rune(b0&0x0F)<<12|rune(b1&0x3F)<<6|rune(b2&0x3F))
+					if w == 0 {
+						break
+					}
+					narrow += 3 - w
+					commas += comma
+				}
+				n++
+				p = p[3:]
+			}
+			if j := len(s) - len(p); n > 0 {
+				tb.b = append(tb.b, s[i:j]...)
+				c.chars += n
+				c.wlen += 3*n - narrow
+				c.commas += commas
+				tb.last = rune(s[j-3]&0x0F)<<12 | rune(s[j-2]&0x3F)<<6 | rune(s[j-1]&0x3F)
+				i = j
 				continue
 			}
 		}
+		r := rune(s[i])
+		size := 1
 		if r >= utf8.RuneSelf {
 			r, size = utf8.DecodeRuneInString(s[i:])
 		}
@@ -687,6 +707,40 @@ func (tb *textBuilder) write(s string, c *chunk) {
 		c.chars++
 		tb.last = r
 	}
+}
+
+// plain3 reports whether r, decoded from a three-byte sequence with lead
+// byte b0, is a character write copies as is: a CJK ideograph
+// (U+4E00..U+9FFF), CJK punctuation or kana (U+3001..U+30FF), a
+// full-width form (U+FF00..U+FFEF), all wide, or a dash, quote or
+// ellipsis (U+2010..U+2027), narrow. w is its weighted length (0: none of
+// these) and comma is 1 for '、', '。' and '，'.
+func plain3(b0 byte, r rune) (w, comma int32) {
+	switch b0 {
+	case 0xE4, 0xE5, 0xE6, 0xE7, 0xE8, 0xE9:
+		if r >= 0x4E00 {
+			return 3, 0
+		}
+	case 0xE3:
+		if r >= 0x3001 && r <= 0x30FF {
+			if r <= 0x3002 {
+				comma = 1
+			}
+			return 3, comma
+		}
+	case 0xEF:
+		if r >= 0xFF00 && r <= 0xFFEF {
+			if r == 0xFF0C {
+				comma = 1
+			}
+			return 3, comma
+		}
+	case 0xE2:
+		if r >= 0x2010 && r <= 0x2027 {
+			return 1, 0
+		}
+	}
+	return 0, 0
 }
 
 // isGraphicASCII reports whether c is printable ASCII other than space.

@@ -30,14 +30,14 @@ type htmlResult struct {
 
 // extractHTML runs the HTML path on decoded text.
 func (x *Extractor) extractHTML(in *Input, text string, d *Draft) error {
-	root, size, err := parseDocument(text)
+	root, elements, err := parseDocument(text)
 	if err != nil {
 		// The parser refuses documents nested deeper than it supports;
 		// read their text with the tokenizer and treat it as plain text.
 		lines, title := tokenText(text)
 		return x.extractLines(in, lines, title, d)
 	}
-	pg := buildPage(root, size)
+	pg := buildPage(root, elements)
 	readHead(root, pg)
 	if pg.total.chars == 0 && strings.TrimSpace(pg.title) == "" {
 		return fmt.Errorf("%w: no text in %s", ErrEmpty, describe(in))
@@ -315,13 +315,21 @@ func (r *htmlResult) segText(ci int, text string, role Role) {
 	r.roles[ci] = role
 }
 
+// listingMaxChars: a body of this many characters or more is never a
+// listing (every listing test asks for fewer).
+const listingMaxChars = 2000
+
 // checkArticle rejects pages that are not articles: no body at all, or a
 // listing (mostly links, many short link items, little paragraph text).
 func (x *Extractor) checkArticle(in *Input, pg *page, r *htmlResult, d *Draft) error {
 	var bodyChars, sentences int
 	for _, p := range d.Paragraphs {
-		bodyChars += runeLen(p)
-		sentences += countSentences(p)
+		if bodyChars >= listingMaxChars {
+			break // no listing test below reads further
+		}
+		n, k := countRunesSentences(p)
+		bodyChars += n
+		sentences += k
 	}
 	pageLD := pg.total.linkDensity()
 	linkItems := 0
@@ -349,7 +357,7 @@ func (x *Extractor) checkArticle(in *Input, pg *page, r *htmlResult, d *Draft) e
 	}
 	listing := false
 	switch {
-	case regionLD > 0.5 && bodyChars < 2000:
+	case regionLD > 0.5 && bodyChars < listingMaxChars:
 		listing = true
 	case bodyChars < 200 && sentences == 0 && linkItems >= 15:
 		listing = true
@@ -365,16 +373,30 @@ func (x *Extractor) checkArticle(in *Input, pg *page, r *htmlResult, d *Draft) e
 	return nil
 }
 
-// countSentences counts sentence-ending punctuation.
-func countSentences(s string) int {
-	n := 0
-	for _, r := range s {
-		switch r {
-		case '。', '！', '？', '.', '!', '?':
-			n++
+// countRunesSentences counts the characters of s (as runeLen does) and
+// its sentence-ending punctuation (。！？.!?). s must be valid UTF-8, as
+// chunk text is: a lead byte then tells the length of its character.
+func countRunesSentences(s string) (runes, sentences int) {
+	for i := 0; i < len(s); runes++ {
+		switch b := s[i]; {
+		case b < 0x80:
+			if b == '.' || b == '!' || b == '?' {
+				sentences++
+			}
+			i++
+		case b < 0xE0:
+			i += 2
+		case b < 0xF0:
+			if i+2 < len(s) && (b == 0xE3 && s[i+1] == 0x80 && s[i+2] == 0x82 || // 。
+				b == 0xEF && s[i+1] == 0xBC && (s[i+2] == 0x81 || s[i+2] == 0x9F)) { // ！？
+				sentences++
+			}
+			i += 3
+		default:
+			i += 4
 		}
 	}
-	return n
+	return runes, sentences
 }
 
 func describe(in *Input) string {

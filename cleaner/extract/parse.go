@@ -10,8 +10,8 @@ import (
 )
 
 // parseDocument parses the decoded page text into a document tree, as
-// html.Parse(stripRaw(text)) does, and returns the length of the markup
-// that was read (for sizing tables). Most pages are read by a fast path,
+// html.Parse(stripRaw(text)) does, and returns an estimate of its number
+// of elements (for sizing tables). Most pages are read by a fast path,
 // quickParse, that skips what stripRaw drops while it reads and builds
 // the tree the HTML5 algorithm of golang.org/x/net/html builds for the
 // markup it handles; it gives up on the rest (tables, templates,
@@ -19,12 +19,12 @@ import (
 // go through stripRaw and html.Parse. A differential fuzz test holds the
 // two trees identical whenever the fast path answers.
 func parseDocument(text string) (*html.Node, int, error) {
-	if doc, size, ok := quickParse(text); ok {
-		return doc, size, nil
+	if doc, elements, ok := quickParse(text); ok {
+		return doc, elements, nil
 	}
 	stripped := stripRaw(text)
 	doc, err := html.Parse(strings.NewReader(stripped))
-	return doc, len(stripped), err
+	return doc, len(stripped) / 64, err
 }
 
 // maxDepth is the deepest stack of open elements html.Parse accepts; it
@@ -44,9 +44,8 @@ type quickParser struct {
 	form  *html.Node       // the form element pointer
 	nodes []html.Node      // allocation slab
 	attrs []html.Attribute // allocation slab of the start tags' attributes
-	// skipped counts the bytes stripRaw would drop (raw contents,
-	// comments).
-	skipped int
+	// elements counts the element nodes made.
+	elements int
 }
 
 type quickMode int
@@ -59,10 +58,9 @@ const (
 	modeInBody
 )
 
-// quickParse builds the tree html.Parse(stripRaw(s)) builds, and the
-// length of the markup read, or reports false when s holds markup it
-// leaves to them.
-func quickParse(s string) (doc *html.Node, size int, ok bool) {
+// quickParse builds the tree html.Parse(stripRaw(s)) builds, and counts
+// its elements, or reports false when s holds markup it leaves to them.
+func quickParse(s string) (doc *html.Node, elements int, ok bool) {
 	if strings.IndexByte(s, 0) >= 0 {
 		return nil, 0, false // NUL handling differs by context
 	}
@@ -71,12 +69,15 @@ func quickParse(s string) (doc *html.Node, size int, ok bool) {
 	if !p.run() {
 		return nil, 0, false
 	}
-	return p.doc, len(s) - p.skipped, true
+	return p.doc, p.elements, true
 }
 
 func (p *quickParser) newNode(t html.NodeType, a atom.Atom, data string) *html.Node {
 	if len(p.nodes) == cap(p.nodes) {
 		p.nodes = make([]html.Node, 0, 128)
+	}
+	if t == html.ElementNode {
+		p.elements++
 	}
 	p.nodes = append(p.nodes, html.Node{Type: t, DataAtom: a, Data: data})
 	return &p.nodes[len(p.nodes)-1]
@@ -131,7 +132,6 @@ func (p *quickParser) run() bool {
 				if end < 0 {
 					return false
 				}
-				p.skipped += end
 				closeAt, ok := p.endTagAt(next + end)
 				if !ok {
 					return false
@@ -154,7 +154,6 @@ func (p *quickParser) run() bool {
 				}
 				content := s[i : i+end]
 				if (t.raw == "script" || t.raw == "style") && !keep {
-					p.skipped += len(content)
 					content = "" // stripRaw drops it
 				}
 				if t.raw == "title" || t.raw == "textarea" {
@@ -197,7 +196,6 @@ func (p *quickParser) run() bool {
 			}
 			if strings.HasPrefix(s[i:], "<!--") {
 				end := commentEnd(s, i+4) // stripRaw drops it whole
-				p.skipped += end - i
 				i, text = end, end
 				continue
 			}

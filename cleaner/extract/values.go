@@ -46,21 +46,38 @@ func firstNonEmpty(ss ...string) string {
 func detectLang(text, htmlLang string) string {
 	var han, kana, letters int
 	// The first few thousand characters decide.
-	if len(text) > 12000 {
-		text = text[:12000]
+	if len(text) > langSampleBytes {
+		text = text[:langSampleBytes]
 	}
-	for _, r := range text {
-		switch {
-		case r < 0x80:
-			if ('a' <= r && r <= 'z') || ('A' <= r && r <= 'Z') {
+	for t := text; len(t) > 0; {
+		b := t[0]
+		if b < utf8.RuneSelf {
+			if ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') {
 				letters++
 			}
+			t = t[1:]
+			continue
+		}
+		var r rune
+		if len(t) >= 3 && lead3[b] && t[1]&0xC0 == 0x80 && t[2]&0xC0 == 0x80 {
+			r = rune(b&0x0F)<<12 | rune(t[1]&0x3F)<<6 | rune(t[2]&0x3F)
+			t = t[3:]
+		} else {
+			var size int
+			r, size = utf8.DecodeRuneInString(t)
+			t = t[size:]
+		}
+		switch {
 		case isHan(r):
 			han++
 			letters++
 		case r >= 0x3040 && r <= 0x30FF:
 			kana++
 			letters++
+		case r == 0x3001 || r == 0x3002 || (r >= 0x2010 && r <= 0x2027) || (r >= 0xFF01 && r <= 0xFF0F) ||
+			(r >= 0xFF1A && r <= 0xFF20):
+			// Common punctuation (、。“”…，：？): not letters, decided
+			// before the slower table lookup below.
 		case unicode.IsLetter(r):
 			letters++
 		}
@@ -86,6 +103,18 @@ func detectLang(text, htmlLang string) string {
 	return l
 }
 
+// langSampleBytes is how much of the text detectLang reads.
+const langSampleBytes = 12000
+
+// langText is title+"\n"+body cut to what detectLang reads, without
+// building the whole concatenation.
+func langText(title, body string) string {
+	if rest := langSampleBytes - len(title) - 1; rest < len(body) {
+		body = body[:max(rest, 0)]
+	}
+	return title + "\n" + body
+}
+
 // collapse trims and collapses whitespace.
 func collapse(s string) string {
 	var tb textBuilder
@@ -93,6 +122,15 @@ func collapse(s string) string {
 	tb.write(s, &c)
 	return tb.finish()
 }
+
+// lead3 holds the lead bytes of three-byte sequences that any two
+// continuation bytes complete (U+1000..U+CFFF, U+E000..U+FFFF).
+var lead3 = func() (t [256]bool) {
+	for b := 0xE1; b <= 0xEF; b++ {
+		t[b] = b != 0xED
+	}
+	return t
+}()
 
 // runeLen is the length of s in characters.
 func runeLen(s string) int { return utf8.RuneCountInString(s) }

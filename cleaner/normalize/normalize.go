@@ -102,7 +102,7 @@ func (c *Converter) ConvertLines(s string) string {
 	if c.table == nil || !hasCJK(s) {
 		return s
 	}
-	if utf8.ValidString(s) {
+	if validString(s) {
 		return c.table.convert(s)
 	}
 	lines := strings.Split(s, "\n")
@@ -111,6 +111,42 @@ func (c *Converter) ConvertLines(s string) string {
 	}
 	return strings.Join(lines, "\n")
 }
+
+// validString is utf8.ValidString(s), faster on CJK text: three-byte
+// sequences whose lead byte takes any continuation bytes are checked
+// inline, the rest as utf8.ValidString does.
+func validString(s string) bool {
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			i++
+			continue
+		}
+		p := s[i:] // its length makes p[0:3] provably in range
+		for len(p) >= 3 && lead3[p[0]] && p[1]&0xC0 == 0x80 && p[2]&0xC0 == 0x80 {
+			p = p[3:]
+		}
+		if j := len(s) - len(p); j > i {
+			i = j
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			return false
+		}
+		i += size
+	}
+	return true
+}
+
+// lead3 holds the lead bytes of three-byte sequences that any two
+// continuation bytes complete (U+1000..U+CFFF, U+E000..U+FFFF).
+var lead3 = func() (t [256]bool) {
+	for b := 0xE1; b <= 0xEF; b++ {
+		t[b] = b != 0xED
+	}
+	return t
+}()
 
 // hasCJK reports whether s holds a rune at or above U+2E80 (the start of
 // the CJK blocks): every dictionary key does.

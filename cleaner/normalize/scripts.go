@@ -130,22 +130,22 @@ func onlyOneScript(cc *opencc.OpenCC, r rune) bool {
 // Count returns how many Traditional-only and Simplified-only characters
 // text holds.
 func (s *Scripts) Count(text string) (traditional, simplified int) {
-	for i := 0; i < len(text); {
-		c := text[i]
+	for t := text; len(t) > 0; {
+		c := t[0]
 		if c < 0xE3 {
 			// ASCII, or a sequence of a rune below U+3000 (or an invalid
 			// byte): no script-specific character.
-			i++
+			t = t[1:]
 			continue
 		}
 		var r rune
-		if c < 0xF0 && i+2 < len(text) && text[i+1]&0xC0 == 0x80 && text[i+2]&0xC0 == 0x80 {
-			r = rune(c&0x0F)<<12 | rune(text[i+1]&0x3F)<<6 | rune(text[i+2]&0x3F)
-			i += 3
+		if c < 0xF0 && len(t) >= 3 && t[1]&0xC0 == 0x80 && t[2]&0xC0 == 0x80 {
+			r = rune(c&0x0F)<<12 | rune(t[1]&0x3F)<<6 | rune(t[2]&0x3F)
+			t = t[3:]
 		} else {
 			var size int
-			r, size = utf8.DecodeRuneInString(text[i:])
-			i += size
+			r, size = utf8.DecodeRuneInString(t)
+			t = t[size:]
 		}
 		if r < 0x3400 {
 			continue

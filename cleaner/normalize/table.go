@@ -138,8 +138,14 @@ func (t *table) convert(in string) string {
 		done := 0    // in[:done] is in b (when b is not nil)
 		for i := 0; i < len(in); {
 			first, size := rune(in[i]), 1
-			if first >= utf8.RuneSelf {
-				first, size = utf8.DecodeRuneInString(in[i:])
+			if c := in[i]; c >= utf8.RuneSelf {
+				if i+2 < len(in) && lead3[c] && in[i+1]&0xC0 == 0x80 && in[i+2]&0xC0 == 0x80 {
+					// A three-byte sequence whose lead takes any
+					// continuation bytes, decoded without a call.
+					first, size = rune(c&0x0F)<<12|rune(in[i+1]&0x3F)<<6|rune(in[i+2]&0x3F), 3
+				} else {
+					first, size = utf8.DecodeRuneInString(in[i:])
+				}
 			}
 			if first == utf8.RuneError && size == 1 {
 				// Invalid bytes become U+FFFD, as in the library.

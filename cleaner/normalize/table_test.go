@@ -120,3 +120,14 @@ func benchText(b *testing.B) string {
 	}
 	return strings.Repeat(corpus[2]+"\n", 100)
 }
+
+func FuzzValidString(f *testing.F) {
+	for _, s := range []string{"", "中文，标点。", "ASCII 中文", "\xe4\xb8", "\xe4\xb8\x41", "\xed\xa0\x80", "\xe0\x80\x80", "\xef\xbf\xbd\uffff", "𠀋\xf0\x90"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if got, want := validString(s), utf8.ValidString(s); got != want {
+			t.Fatalf("validString(%q) = %v, want %v", s, got, want)
+		}
+	})
+}
