@@ -3,6 +3,7 @@ package crawler
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/maphash"
@@ -114,6 +115,65 @@ func (s *urlSet) has(u string) bool {
 	return ok
 }
 
+// linkHash hashes a link found on a page of source: the source (its
+// scope and strip_params) and every field of the resolved URL, which
+// together decide the task the link becomes.
+func (s *urlSet) linkHash(source string, u *url.URL) uint64 {
+	var h maphash.Hash
+	h.SetSeed(s.seed)
+	user := ""
+	if u.User != nil {
+		user = u.User.String()
+	}
+	for _, f := range [...]string{source, u.Scheme, u.Opaque, user, u.Host, u.Path, u.RawPath, u.RawQuery, u.Fragment} {
+		var n [8]byte
+		binary.LittleEndian.PutUint64(n[:], uint64(len(f)))
+		_, _ = h.Write(n[:])
+		_, _ = h.WriteString(f)
+	}
+	var flags byte
+	if u.ForceQuery {
+		flags |= 1
+	}
+	if u.OmitHost {
+		flags |= 2
+	}
+	_ = h.WriteByte(flags)
+	return h.Sum64()
+}
+
+// claimLinks adds the links of a page of source to the set and returns
+// those that were not in it (each once), with their hashes for
+// releaseLinks.
+func (s *urlSet) claimLinks(source string, us []*url.URL) (fresh []*url.URL, hashes []uint64) {
+	hs := make([]uint64, len(us))
+	for i, u := range us {
+		hs[i] = s.linkHash(source, u)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for i, h := range hs {
+		if _, ok := s.m[h]; ok {
+			continue
+		}
+		s.m[h] = struct{}{}
+		fresh = append(fresh, us[i])
+		hs[n] = h
+		n++
+	}
+	return fresh, hs[:n]
+}
+
+// releaseLinks takes claimed links out of the set again.
+func (s *urlSet) releaseLinks(hashes []uint64) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, h := range hashes {
+		delete(s.m, h)
+	}
+}
+
 // run is one call of Crawler.Run.
 type run struct {
 	c       *Crawler
@@ -123,7 +183,13 @@ type run struct {
 	sources map[string]*sourceRun
 	order   []*sourceRun
 	sched   *scheduler
-	fetched *urlSet       // URLs fetched or being fetched in this run
+	fetched *urlSet // URLs fetched or being fetched in this run
+	// links holds the page links already turned into tasks (or dropped
+	// as out of scope), so that a link met again on another page skips
+	// canonicalization and the frontier. Only with the run's own
+	// in-memory frontier, which never forgets a URL (a shared frontier
+	// may forget one and take it again); nil otherwise.
+	links   *urlSet
 	pending chan struct{} // one token per task taken and not finished
 
 	robotsMu      sync.Mutex
@@ -224,6 +290,7 @@ func (r *run) run(parent context.Context) (Summary, error) {
 		mem := frontier.NewMemory()
 		defer mem.Close()
 		r.front = mem
+		r.links = newURLSet()
 	}
 	if err := r.addSeeds(ctx); err != nil {
 		return r.finish(), err
@@ -636,8 +703,13 @@ func (r *run) addLinks(ctx context.Context, j *job, links discover.Links) error 
 	if sc.pages.Load() >= sc.maxPages {
 		return nil
 	}
-	tasks := make([]frontier.Task, 0, len(links.Pages)+len(links.Feeds))
-	for _, u := range links.Pages {
+	pages := links.Pages
+	var claimed []uint64
+	if r.links != nil {
+		pages, claimed = r.links.claimLinks(sc.id, pages)
+	}
+	tasks := make([]frontier.Task, 0, len(pages)+len(links.Feeds))
+	for _, u := range pages {
 		if ok, why := sc.src.Scope.InScope(u); !ok && why != source.ReasonDenied {
 			continue
 		}
@@ -654,7 +726,11 @@ func (r *run) addLinks(ctx context.Context, j *job, links discover.Links) error 
 		}
 		tasks = append(tasks, frontier.Task{URL: c, Source: sc.id, Kind: frontier.KindFeed, Depth: j.task.Depth + 1, Referrer: j.task.URL})
 	}
-	return r.add(ctx, j, tasks)
+	err := r.add(ctx, j, tasks)
+	if claimed != nil && (err != nil || j.linksLost) {
+		r.links.releaseLinks(claimed) // the frontier may not have them
+	}
+	return err
 }
 
 // addEntries queues a feed's or sitemap's URLs (articles) and a sitemap

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"runtime"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -375,5 +377,48 @@ func TestNewValidatesOptions(t *testing.T) {
 	sum, err := c.Run(t.Context(), nil, HandlerFunc(func(context.Context, *Page) error { return nil }))
 	if err != nil || sum.Fetched != 0 {
 		t.Errorf("empty run: %+v, %v", sum, err)
+	}
+}
+
+// TestClaimLinks: a link is claimed once per run and source (a repeat on
+// the same page included), whatever page it is met on again, and a
+// released claim can be taken again.
+func TestClaimLinks(t *testing.T) {
+	s := newURLSet()
+	parse := func(raws ...string) []*url.URL {
+		var us []*url.URL
+		for _, r := range raws {
+			u, err := url.Parse(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			us = append(us, u)
+		}
+		return us
+	}
+	strs := func(us []*url.URL) []string {
+		out := []string{}
+		for _, u := range us {
+			out = append(out, u.String())
+		}
+		return out
+	}
+	got, first := s.claimLinks("a", parse("http://h/1", "http://h/2", "http://h/1", "http://h/2?", "http://u@h/2"))
+	if want := []string{"http://h/1", "http://h/2", "http://h/2?", "http://u@h/2"}; !slices.Equal(strs(got), want) {
+		t.Errorf("first page: claimed %q, want %q", strs(got), want)
+	}
+	if len(first) != len(got) {
+		t.Errorf("%d hashes for %d links", len(first), len(got))
+	}
+	got, _ = s.claimLinks("a", parse("http://h/2", "http://h/3", "http://H/3"))
+	if want := []string{"http://h/3", "http://H/3"}; !slices.Equal(strs(got), want) {
+		t.Errorf("second page: claimed %q, want %q", strs(got), want)
+	}
+	if got, _ := s.claimLinks("b", parse("http://h/1")); len(got) != 1 {
+		t.Errorf("another source: claimed %q, want the link", strs(got))
+	}
+	s.releaseLinks(first)
+	if got, _ := s.claimLinks("a", parse("http://h/1", "http://h/3")); !slices.Equal(strs(got), []string{"http://h/1"}) {
+		t.Errorf("after release: claimed %q, want [http://h/1]", strs(got))
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -340,6 +341,36 @@ func TestResolve(t *testing.T) {
 			t.Errorf("Resolve(%q) = %q, %v; want %q, %v", tt.href, got, ok, tt.want, tt.ok)
 		}
 	}
+}
+
+// FuzzResolvePlainPath checks that the fast path of ResolveURL returns
+// exactly what net/url's parse and resolve return, whenever it applies.
+func FuzzResolvePlainPath(f *testing.F) {
+	for _, href := range []string{
+		"/news/bench/2026-10/05/p000123.html", "/a/b/", "/", "/a?x=1&y=2", "/a?", "/a??", "/a?#", "/a#frag",
+		"/a#%zz", "/a?q=%zz", "/a/./b", "/a/../b", "/a/.hidden", "/a..b/c.", "/a//b", "//host/x",
+		"/a?b=c d", "/a?\x01", "/a?q=中文", "/%E4%B8%AD", "/a:b", "/a b", "/a?x#y?z",
+	} {
+		f.Add("http://u:p@a.example:8080/dir/page.html?x=1#f", href)
+		f.Add("https://b.example", href)
+	}
+	f.Fuzz(func(t *testing.T, base, href string) {
+		bu, err := url.Parse(base)
+		if err != nil {
+			return
+		}
+		fast, ok := resolvePlainPath(bu, href)
+		if !ok {
+			return
+		}
+		want, wantOK := resolveGeneral(bu, href)
+		if !wantOK {
+			t.Fatalf("resolvePlainPath(%q, %q) = %q; net/url rejects it", base, href, fast)
+		}
+		if !reflect.DeepEqual(want, fast) { // User: the same pointer in both
+			t.Fatalf("resolvePlainPath(%q, %q) = %#v; net/url: %#v", base, href, *fast, *want)
+		}
+	})
 }
 
 func FuzzParse(f *testing.F) {

@@ -153,7 +153,9 @@ func isASCII(s string) bool {
 func urlHostPort(u *url.URL) (host, port string) {
 	host = strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
 	if addr, err := netip.ParseAddr(host); err == nil {
-		host = addr.Unmap().String()
+		if !addr.Is4() { // an IPv4 literal parses only in canonical form
+			host = addr.Unmap().String()
+		}
 	} else if !isASCII(host) {
 		if a, err := idna.Lookup.ToASCII(host); err == nil {
 			host = a
@@ -167,8 +169,10 @@ func urlHostPort(u *url.URL) (host, port string) {
 		case "https":
 			port = "443"
 		}
-	} else if n, err := strconv.Atoi(port); err == nil {
-		port = strconv.Itoa(n)
+	} else if port[0] == '0' {
+		if n, err := strconv.Atoi(port); err == nil {
+			port = strconv.Itoa(n)
+		}
 	}
 	return host, port
 }
