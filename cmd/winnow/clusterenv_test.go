@@ -13,9 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -43,14 +41,7 @@ func natsServerBinary(t testing.TB) string {
 	t.Helper()
 	natsBinOnce.Do(func() {
 		natsBinPath = filepath.Join(binDir, "nats-server")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
-		if _, err := os.Stat(goTool); err != nil {
-			goTool = "go"
-		}
-		out, err := exec.Command(goTool, "build", "-o", natsBinPath, "github.com/nats-io/nats-server/v2").CombinedOutput()
-		if err != nil {
-			natsBinErr = fmt.Errorf("go build nats-server: %v\n%s", err, out)
-		}
+		natsBinErr = goBuild(natsBinPath, "github.com/nats-io/nats-server/v2")
 	})
 	if natsBinErr != nil {
 		t.Fatal(natsBinErr)

@@ -53,20 +53,24 @@ func winnowBinary(t testing.TB) string {
 	t.Helper()
 	binOnce.Do(func() {
 		binPath = filepath.Join(binDir, "winnow")
-		goTool := filepath.Join(runtime.GOROOT(), "bin", "go") // the toolchain running this test
-		if _, err := os.Stat(goTool); err != nil {
-			goTool = "go"
-		}
-		cmd := exec.Command(goTool, "build", "-o", binPath, ".")
-		out, err := cmd.CombinedOutput()
-		if err != nil {
-			binError = fmt.Errorf("go build: %v\n%s", err, out)
-		}
+		binError = goBuild(binPath, ".")
 	})
 	if binError != nil {
 		t.Fatal(binError)
 	}
 	return binPath
+}
+
+// goBuild builds pkg into out with the toolchain running this test.
+func goBuild(out, pkg string) error {
+	goTool := filepath.Join(runtime.GOROOT(), "bin", "go")
+	if _, err := os.Stat(goTool); err != nil {
+		goTool = "go"
+	}
+	if msg, err := exec.Command(goTool, "build", "-o", out, pkg).CombinedOutput(); err != nil {
+		return fmt.Errorf("go build %s: %v\n%s", pkg, err, msg)
+	}
+	return nil
 }
 
 // syncBuffer is a bytes.Buffer safe for a process writing and a test

@@ -81,7 +81,7 @@ func sourcesStatus(t testing.TB, env []string, args ...string) schedule.State {
 func TestRunOperations(t *testing.T) {
 	data := t.TempDir()
 	p := startWinnow(t, "run", nil, "run", "--demo", "--listen", "127.0.0.1:0", "--data", data, "--quiet",
-		"--frontier-ack-wait", "5s", "--run-quiet", "3s")
+		"--frontier-ack-wait", "5s", "--run-quiet", "10s")
 	addrRe := regexp.MustCompile(`health on http://([0-9.:]+)/healthz`)
 	var addr string
 	waitFor(t, time.Minute, "the web address", func() bool {
@@ -217,7 +217,7 @@ func TestSchedulerRoles(t *testing.T) {
 	var scheds []*proc
 	for _, id := range []string{"s1", "s2"} {
 		scheds = append(scheds, startWinnow(t, "scheduler "+id, b.env, "scheduler", "--sources", srcDir, "--require-precreated",
-			"--scheduler-id", id, "--run-quiet", "3s", "--log-level", "info"))
+			"--scheduler-id", id, "--run-quiet", "10s", "--log-level", "info"))
 	}
 	fired := func() int {
 		n := 0

@@ -118,7 +118,7 @@ func TestExternalPublishConsumeDLQ(t *testing.T) {
 	runConsume(t, c, cc, w)
 
 	waitFor(t, 20*time.Second, "two dead letters", func() bool { return streamState(t, js, n.DLQ).Msgs == 2 })
-	waitFor(t, 10*time.Second, "four records written", func() bool { return w.total() == 4 })
+	waitFor(t, time.Minute, "four records written", func() bool { return w.total() == 4 })
 	got := map[string]string{}
 	for _, m := range streamMsgs(t, js, n.DLQ) {
 		if m.Subject != n.DLQSubject(n.Articles, "sink-test") {
