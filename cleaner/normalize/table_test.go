@@ -84,12 +84,12 @@ func FuzzTableMatchesLibrary(f *testing.F) {
 		if strings.ContainsRune(in, 0x01) {
 			// The library's trie (cedar) treats byte 0x01 as a prefix
 			// of every key and turns "\x01機" into "机机"; reference
-			// OpenCC, and the table, keep the byte.
-			t.Skip("library bug on U+0001")
+			// OpenCC, and the table, keep the byte. No reference here.
+			return
 		}
 		want, err := lib.Convert(in)
 		if err != nil {
-			t.Skip("library error")
+			return // no reference output to compare with
 		}
 		if got := c.table.convert(in); got != want {
 			t.Errorf("table %q != library %q for %q", got, want, in)

@@ -24,12 +24,19 @@ import (
 // chromiumPath is the Debian chromium binary .ci/run installs.
 const chromiumPath = "/usr/bin/chromium"
 
+// requireBrowserEnv, when set, turns a missing Chromium into a failure
+// (CI), not a skip.
+const requireBrowserEnv = "WINNOW_TEST_REQUIRE_BROWSER"
+
 // newChromium starts a headless Chromium with a fresh profile for t and
 // counts the JavaScript dialogs (alert, confirm, prompt) any page opens.
 func newChromium(t *testing.T) (context.Context, *atomic.Int32) {
 	t.Helper()
 	if _, err := os.Stat(chromiumPath); err != nil {
-		t.Skipf("browser tests need %s (apt-get install chromium; .ci/run installs it): %v", chromiumPath, err)
+		if os.Getenv(requireBrowserEnv) != "" {
+			t.Fatalf("%s is set but %s is missing: %v", requireBrowserEnv, chromiumPath, err)
+		}
+		t.Skipf("browser tests need %s (apt-get install chromium); %s (set by .ci/run) makes its absence a failure: %v", chromiumPath, requireBrowserEnv, err)
 	}
 	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
 		chromedp.ExecPath(chromiumPath),

@@ -350,7 +350,7 @@ func loopbackPair(t testing.TB) (string, string) {
 			return a, b
 		}
 	}
-	t.Skip("no usable second loopback address")
+	t.Fatal("no usable second loopback address (the test needs 127.0.0.0/8 on loopback, as Linux has)")
 	return "", ""
 }
 

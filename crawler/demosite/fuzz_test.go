@@ -26,7 +26,7 @@ func FuzzSiteHandler(f *testing.F) {
 	f.Fuzz(func(t *testing.T, target string) {
 		u, err := url.ParseRequestURI(target)
 		if err != nil || !strings.HasPrefix(u.Path, "/") || slices.Contains(skip, u.Path) {
-			t.Skip()
+			return // not a request target the site is asked for
 		}
 		req := httptest.NewRequestWithContext(context.Background(), "GET", "/", nil)
 		req.URL = u
@@ -51,7 +51,7 @@ func FuzzLinkDense(f *testing.F) {
 	f.Fuzz(func(t *testing.T, host, path string) {
 		u, err := url.ParseRequestURI(path)
 		if err != nil {
-			t.Skip()
+			return // not a request target
 		}
 		req := httptest.NewRequestWithContext(context.Background(), "GET", "/", nil)
 		req.URL, req.Host = u, host

@@ -19,7 +19,7 @@ const killEnvDir = "WINNOW_JSONL_KILL_CHILD_DIR"
 func TestKillChild(t *testing.T) {
 	dir := os.Getenv(killEnvDir)
 	if dir == "" {
-		t.Skip("child process of TestKill only")
+		t.Skip("child process of TestKill only: runs with " + killEnvDir + " set")
 	}
 	s, err := Open(context.Background(), Options{Dir: dir, MaxBytes: 64 << 10})
 	if err != nil {

@@ -23,7 +23,7 @@ const (
 func TestKillChild(t *testing.T) {
 	dsn := os.Getenv(killEnvDSN)
 	if dsn == "" {
-		t.Skip("child process of TestKillInsideTransaction only")
+		t.Skip("child process of TestKillInsideTransaction only: runs with " + killEnvDSN + " set")
 	}
 	ctx := context.Background()
 	s, err := Open(ctx, Options{DSN: dsn, Schema: os.Getenv(killEnvSchema)})

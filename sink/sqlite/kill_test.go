@@ -28,7 +28,7 @@ const (
 func TestKillChild(t *testing.T) {
 	path := os.Getenv(killEnvPath)
 	if path == "" {
-		t.Skip("child process of TestKill* only")
+		t.Skip("child process of TestKill* only: runs with " + killEnvPath + " set")
 	}
 	ctx := context.Background()
 	s, err := Open(ctx, Options{Path: path})
