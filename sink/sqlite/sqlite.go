@@ -159,7 +159,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	w.SetConnMaxIdleTime(0)
 	w.SetConnMaxLifetime(0)
 	s := &Store{w: w, log: log, indexIdle: opts.IndexIdle, backlog: int64(opts.IndexBacklog)}
-	if err := s.migrate(ctx); err != nil {
+	if err := s.migrateRetrying(ctx); err != nil {
 		w.Close()
 		return nil, err
 	}
@@ -245,6 +245,25 @@ func (s *Store) acquire() error {
 		return ErrClosed
 	}
 	return nil
+}
+
+// migrateRetrying runs migrate, retrying transient failures a few times:
+// while several stores open a new file at once, some lock conflicts of
+// its set-up (another opener switching the file to WAL) come back as
+// SQLITE_BUSY at once, without waiting out the busy timeout.
+func (s *Store) migrateRetrying(ctx context.Context) error {
+	err := s.migrate(ctx)
+	for attempt := 1; errors.Is(err, ErrTransient) && attempt < 6; attempt++ {
+		t := time.NewTimer(time.Duration(attempt) * 50 * time.Millisecond)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+		err = s.migrate(ctx)
+	}
+	return err
 }
 
 // classify wraps the errors a retry may fix with ErrTransient.
