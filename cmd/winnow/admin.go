@@ -41,11 +41,8 @@ func runAdminInit(ctx context.Context, std stdio, args []string) error {
 	asJSON := fs.Bool("json", false, "print the changes as JSON")
 	level := logLevelFlag(fs)
 	setUsage(fs, "admin init", usage)
-	if err := parseFlagsEnv(fs, args); err != nil {
+	if err := parseFlagsEnvNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	cfg, err := bf.config()
 	if err != nil {

@@ -160,6 +160,18 @@ func parseFlagsEnv(fs *flag.FlagSet, args []string) error {
 	return nil
 }
 
+// parseFlagsEnvNoArgs is parseFlagsEnv for commands that take no
+// positional arguments.
+func parseFlagsEnvNoArgs(fs *flag.FlagSet, args []string) error {
+	if err := parseFlagsEnv(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return usagef("unexpected argument %q", fs.Arg(0))
+	}
+	return nil
+}
+
 // envName is the environment variable of a flag.
 func envName(flagName string) string {
 	return "WINNOW_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))

@@ -22,11 +22,8 @@ func runDLQForwarder(ctx context.Context, std stdio, args []string) error {
 	metricsAddr := fs.String("metrics-addr", "", "serve /metrics (the DLQ's size), /healthz and /readyz on this address (e.g. :9090)")
 	level := logLevelFlag(fs)
 	setUsage(fs, "dlq-forwarder", usage)
-	if err := parseFlagsEnv(fs, args); err != nil {
+	if err := parseFlagsEnvNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	cfg, err := bf.config()
 	if err != nil {

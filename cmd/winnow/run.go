@@ -64,11 +64,8 @@ func runRun(ctx context.Context, std stdio, args []string) error {
 	window := fs.Duration("outcome-window", time.Second, internalFlag+"how long outcomes are added up before an outcome event is published")
 	level := logLevelFlag(fs)
 	setUsage(fs, "run", usage)
-	if err := parseFlagsEnv(fs, args); err != nil {
+	if err := parseFlagsEnvNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if cf.sources == "" && !*demo {
 		return usagef("run needs --sources DIR or --demo")

@@ -370,11 +370,8 @@ func runScheduler(ctx context.Context, std stdio, args []string) error {
 	drain := fs.Duration("drain-timeout", 20*time.Second, "bound on the graceful shutdown")
 	level := logLevelFlag(fs)
 	setUsage(fs, "scheduler", usage)
-	if err := parseFlagsEnv(fs, args); err != nil {
+	if err := parseFlagsEnvNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if *sourcesDir == "" {
 		return usagef("scheduler needs --sources DIR")

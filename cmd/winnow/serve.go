@@ -104,11 +104,8 @@ func runServe(ctx context.Context, std stdio, args []string) error {
 	level := logLevelFlag(fs)
 	*level = slog.LevelInfo
 	setUsage(fs, "serve", usage)
-	if err := parseFlagsEnv(fs, args); err != nil {
+	if err := parseFlagsEnvNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	token, err := readToken(f.tokenFile)
 	if err != nil {

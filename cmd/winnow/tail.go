@@ -27,11 +27,8 @@ func runTail(ctx context.Context, std stdio, args []string) error {
 	limit := fs.Int("limit", 0, "exit after this many records (0 = follow until interrupted)")
 	level := logLevelFlag(fs)
 	setUsage(fs, "tail", usage)
-	if err := parseFlagsEnv(fs, args); err != nil {
+	if err := parseFlagsEnvNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	start, err := parseSince(*since, time.Now())
 	if err != nil {

@@ -406,11 +406,8 @@ func runWorker(ctx context.Context, std stdio, args []string) error {
 	resolve := fs.String("resolve", "", "HOST=IP[,HOST=IP…]: resolve these host names to these addresses, like curl --resolve (tests, private DNS overrides); the SSRF guard still checks the address")
 	level := logLevelFlag(fs)
 	setUsage(fs, "worker", usage)
-	if err := parseFlagsEnv(fs, args); err != nil {
+	if err := parseFlagsEnvNoArgs(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return usagef("unexpected argument %q", fs.Arg(0))
 	}
 	if cf.sources == "" {
 		return usagef("worker needs --sources DIR")
