@@ -445,45 +445,51 @@ func uniqueSourceIDs(srcs []*source.Source) error {
 	return nil
 }
 
+// idRows is what scanIDs needs of database/sql's and pgx's rows.
+type idRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// scanIDs reads a one-column result of ids.
+func scanIDs(rows idRows) ([]string, error) {
+	var ids []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
 // storedRecords reads back every stored record whose canonical URL starts
 // with prefix (the demo check).
 func storedRecords(ctx context.Context, store *openedStore, prefix string) ([]*record.Article, error) {
 	var ids []string
+	var err error
 	switch s := store.Store.(type) {
 	case *sqlite.Store:
-		rows, err := s.DB().QueryContext(ctx, `SELECT id FROM articles WHERE substr(canonical_url, 1, ?) = ? ORDER BY id`, len(prefix), prefix)
-		if err != nil {
-			return nil, err
+		rows, qerr := s.DB().QueryContext(ctx, `SELECT id FROM articles WHERE substr(canonical_url, 1, ?) = ? ORDER BY id`, len(prefix), prefix)
+		if qerr != nil {
+			return nil, qerr
 		}
 		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
-			ids = append(ids, id)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		ids, err = scanIDs(rows)
 	case *postgres.Store:
-		rows, err := s.Pool().Query(ctx, `SELECT id FROM articles WHERE starts_with(canonical_url, $1) ORDER BY id`, prefix)
-		if err != nil {
-			return nil, err
+		rows, qerr := s.Pool().Query(ctx, `SELECT id FROM articles WHERE starts_with(canonical_url, $1) ORDER BY id`, prefix)
+		if qerr != nil {
+			return nil, qerr
 		}
 		defer rows.Close()
-		for rows.Next() {
-			var id string
-			if err := rows.Scan(&id); err != nil {
-				return nil, err
-			}
-			ids = append(ids, id)
-		}
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
+		ids, err = scanIDs(rows)
 	default:
 		return nil, fmt.Errorf("cannot list the records of a %s store", store.kind)
+	}
+	if err != nil {
+		return nil, err
 	}
 	recs := make([]*record.Article, 0, len(ids))
 	for _, id := range ids {

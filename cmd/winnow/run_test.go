@@ -20,6 +20,7 @@ import (
 	"winnow/sink"
 	"winnow/sink/record"
 	"winnow/sink/record/recordtest"
+	"winnow/sink/sinktest"
 )
 
 const (
@@ -57,20 +58,7 @@ func uniqueName(prefix string) string {
 // newSchema returns a fresh PostgreSQL schema name, dropped when t ends.
 func newSchema(t testing.TB, dsn string) string {
 	t.Helper()
-	schema := uniqueName("winnow_cmd_")
-	t.Cleanup(func() {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return schema
+	return sinktest.PostgresSchema(t, dsn, "winnow_cmd_")
 }
 
 // storedTables is what a store holds, read from its tables directly.

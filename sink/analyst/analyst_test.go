@@ -2,9 +2,7 @@ package analyst_test
 
 import (
 	"context"
-	"crypto/rand"
 	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -14,7 +12,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
 
 	"winnow/sink"
@@ -77,21 +74,7 @@ func openSQLite(t testing.TB) backend {
 
 func openPostgres(t *testing.T, dsn string) backend {
 	t.Helper()
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "winnow_analyst_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Errorf("drop schema: %v", err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
-			t.Errorf("drop schema: %v", err)
-		}
-	})
+	schema := sinktest.PostgresSchema(t, dsn, "winnow_analyst_")
 	st, err := postgres.Open(t.Context(), postgres.Options{DSN: dsn, Schema: schema})
 	if err != nil {
 		t.Fatalf("postgres.Open: %v", err)

@@ -2,8 +2,6 @@ package postgres
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"os"
 	"testing"
 
@@ -29,22 +27,7 @@ func testDSN(t testing.TB) string {
 // newSchema returns a fresh schema name for t, dropped when t ends.
 func newSchema(t testing.TB, dsn string) string {
 	t.Helper()
-	var b [6]byte
-	rand.Read(b[:])
-	schema := "winnow_test_" + hex.EncodeToString(b[:])
-	t.Cleanup(func() {
-		ctx := context.Background()
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-			return
-		}
-		defer conn.Close(ctx)
-		if _, err := conn.Exec(ctx, `DROP SCHEMA IF EXISTS `+pgx.Identifier{schema}.Sanitize()+` CASCADE`); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	return schema
+	return sinktest.PostgresSchema(t, dsn, "winnow_test_")
 }
 
 // openSchema opens a store on schema, closed when t ends.
