@@ -93,12 +93,18 @@ func runDemo(ctx context.Context, std stdio, args []string) error {
 	if err := sum.reconciles(); err != nil {
 		return err
 	}
+	return reportDemo(site, recs, std.err)
+}
+
+// reportDemo checks recs against the demo site's manifest and the
+// requests it served, prints the report to w and returns its verdict.
+func reportDemo(site *demosite.Site, recs []*record.Article, w io.Writer) error {
 	conv, err := normalize.New(normalize.Default)
 	if err != nil {
 		return err
 	}
 	report := checkDemo(site.Manifest(), site.Requests(), recs, conv)
-	report.print(std.err)
+	report.print(w)
 	return report.err()
 }
 

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"time"
 
-	"winnow/cleaner/normalize"
 	"winnow/crawler/source"
 	"winnow/sink/dashboard"
 	"winnow/sink/natsbus"
@@ -129,13 +128,7 @@ func runRun(ctx context.Context, std stdio, args []string) error {
 			if err != nil {
 				return err
 			}
-			conv, err := normalize.New(normalize.Default)
-			if err != nil {
-				return err
-			}
-			report := checkDemo(site.Manifest(), site.Requests(), recs, conv)
-			report.print(std.err)
-			return report.err()
+			return reportDemo(site, recs, std.err)
 		}
 	}
 	if err := uniqueSourceIDs(srcs); err != nil {
