@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -65,4 +66,34 @@ func itoa(i int) string {
 		i /= 10
 	}
 	return string(b[n:])
+}
+
+// BenchmarkExtractZhNewsDev extracts the real pages of the shared
+// zh-news-dev set (markup-heavy portal pages, inline scripts and styles),
+// one page per iteration; it skips when the set is not there.
+//
+//	go test -run xxx -bench ZhNewsDev -count 5 ./cleaner/extract
+func BenchmarkExtractZhNewsDev(b *testing.B) {
+	files, _ := filepath.Glob("../../../shared/data/zh-news-dev/html/*.html")
+	if len(files) == 0 {
+		b.Skip("no pages in ../../../shared/data/zh-news-dev/html (the shared development set)")
+	}
+	var pages [][]byte
+	var total int64
+	for _, f := range files {
+		p, err := os.ReadFile(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		pages = append(pages, p)
+		total += int64(len(p))
+	}
+	x := newExtractor(b, Options{})
+	b.SetBytes(total / int64(len(pages)))
+	b.ReportAllocs()
+	i := 0
+	for b.Loop() {
+		_, _ = x.Extract(Input{URL: "https://news.example.cn/a/1.html", Body: pages[i%len(pages)]})
+		i++
+	}
 }

@@ -239,15 +239,47 @@ func mayBeByline(s string) bool {
 	return false
 }
 
-// hasBylineLabel reports whether s carries a byline label word.
+// hasBylineLabel reports whether s carries a byline label word. It reads
+// s once: only at a character that starts some label does it compare the
+// labels.
 func hasBylineLabel(s string) bool {
-	for _, l := range bylineLabels {
-		if strings.Contains(s, l) {
-			return true
+	for i := 0; i+3 <= len(s); i++ {
+		if s[i]&0xF0 == 0xE0 && bylineLabelStarts.has(s[i:]) {
+			for _, l := range bylineLabels {
+				if strings.HasPrefix(s[i:], l) {
+					return true
+				}
+			}
 		}
 	}
 	return false
 }
+
+// labelStarts is a set of three-byte characters (by their 16 payload
+// bits: the set may hold a few byte sequences that are no character, and
+// callers compare the labels themselves).
+type labelStarts [1 << 16 / 64]uint64
+
+// key is the payload of the three bytes starting s.
+func (labelStarts) key(s string) uint16 {
+	return uint16(s[0]&0x0F)<<12 | uint16(s[1]&0x3F)<<6 | uint16(s[2]&0x3F)
+}
+
+func (t *labelStarts) has(s string) bool {
+	k := t.key(s)
+	return t[k/64]&(1<<(k%64)) != 0
+}
+
+// bylineLabelStarts holds the first character of every byline label
+// (each a three-byte character).
+var bylineLabelStarts = func() *labelStarts {
+	t := new(labelStarts)
+	for _, l := range bylineLabels {
+		k := t.key(l)
+		t[k/64] |= 1 << (k % 64)
+	}
+	return t
+}()
 
 // orgSuffixes end names of organisations, not people.
 var orgSuffixes = []string{"网", "網", "报", "報", "社", "台", "站", "部", "局", "所", "院", "会", "會", "中心", "新闻", "新聞", "频道", "頻道", "公司", "集团", "集團", "日报", "APP", "app", "号", "號", "综合", "綜合"}

@@ -3,6 +3,7 @@ package extract
 import (
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -107,6 +108,7 @@ type elem struct {
 type chunk struct {
 	owner  int32 // innermost boundary element holding the text
 	text   string
+	t0, t1 int32 // text is page.text[t0:t1]
 	chars  int32
 	links  int32
 	wlen   int32
@@ -123,6 +125,9 @@ type metaTag struct {
 type page struct {
 	elems  []elem
 	chunks []chunk
+	// text holds the texts of the chunks in order, each followed by a
+	// "\n": the body is a substring when its chunks are consecutive.
+	text string
 	// Metadata found on the way.
 	lang      string
 	title     string
@@ -171,14 +176,18 @@ var chromeTags = map[atom.Atom]bool{
 	atom.Dialog: true, atom.Menu: true, atom.Option: true, atom.Fieldset: false,
 }
 
-// buildPage walks the document once; elements (an estimate of the
-// number of elements) sizes the tables.
-func buildPage(root *html.Node, elements int) *page {
+// buildPage walks the document once; size (exact or estimated) sizes the
+// tables.
+func buildPage(root *html.Node, size docSize) *page {
+	elements := size.elements
 	p := &page{
 		elems:  make([]elem, 0, min(max(elements, 64), 1<<16)),
 		chunks: make([]chunk, 0, min(max(elements/2, 32), 1<<14)),
 	}
 	w := &walker{p: p, classCache: make(map[string]classInfo, 64)}
+	// Chunk text is at most the text it is read from, plus a "\n" per
+	// chunk (a chunk ends at an element or a <br>, each at most twice).
+	w.tb.b = make([]byte, 0, size.textBytes+2*elements+1)
 	n := root.FirstChild
 	for n != nil {
 		descend := w.enter(n)
@@ -205,6 +214,13 @@ func buildPage(root *html.Node, elements int) *page {
 		w.leave(p.elems[w.stack[len(w.stack)-1]].node)
 	}
 	w.flush()
+	// The builder's bytes are not written again: hand them over without a
+	// copy.
+	p.text = unsafe.String(unsafe.SliceData(w.tb.b), len(w.tb.b))
+	for i := range p.chunks {
+		c := &p.chunks[i]
+		c.text = p.text[c.t0:c.t1]
+	}
 	// Aggregate subtree statistics bottom-up (children follow parents).
 	for i := len(p.elems) - 1; i > 0; i-- {
 		e := &p.elems[i]
@@ -493,13 +509,14 @@ func (w *walker) headingOpen() bool {
 	return false
 }
 
-// flush ends the current chunk.
+// flush ends the current chunk. Its text stays in the builder's bytes
+// (buildPage sets it when the walk is done).
 func (w *walker) flush() {
-	s := w.tb.finish()
-	if s != "" && len(w.owners) > 0 {
+	t0, t1 := w.tb.finishSpan()
+	if t1 > t0 && len(w.owners) > 0 {
 		c := w.cur
 		c.owner = w.owners[len(w.owners)-1]
-		c.text = s
+		c.t0, c.t1 = int32(t0), int32(t1)
 		w.p.chunks = append(w.p.chunks, c)
 		// A run of text outside <p> is a paragraph too (readability wraps
 		// such runs in <p>); count it so that <br> layouts are not judged
@@ -582,6 +599,7 @@ func textOf(n *html.Node) string {
 // and zero-width characters are dropped.
 type textBuilder struct {
 	b       []byte
+	start   int  // the text being built is b[start:]
 	space   bool // a space is pending
 	newline bool // the pending space run contained a line break
 	last    rune
@@ -668,7 +686,7 @@ func (tb *textBuilder) write(s string, c *chunk) {
 		switch {
 		case r == ' ' || r == '\t' || r == '\n' || r == '\r' || r == '\f' || r == '\v' || r == 0xA0 ||
 			(r >= 0x2000 && r <= 0x200A) || r == 0x202F || r == 0x205F || r == 0x1680 || r == 0x85:
-			if len(tb.b) > 0 {
+			if len(tb.b) > tb.start {
 				tb.space = true
 				if r == '\n' || r == '\r' {
 					tb.newline = true
@@ -677,7 +695,7 @@ func (tb *textBuilder) write(s string, c *chunk) {
 			continue
 		case r < 0x20 || (r >= 0x7F && r < 0xA0) || r == 0x200B || r == 0xFEFF || r == 0x2028 || r == 0x2029:
 			continue
-		case r == 0x3000 && len(tb.b) == 0:
+		case r == 0x3000 && len(tb.b) == tb.start:
 			continue
 		}
 		if tb.space {
@@ -748,12 +766,31 @@ func isGraphicASCII(c byte) bool { return c > ' ' && c < 0x7F }
 
 // finish returns the built text and resets the builder.
 func (tb *textBuilder) finish() string {
-	b := tb.b
+	s := string(tb.end())
+	tb.b = tb.b[:tb.start]
+	return s
+}
+
+// finishSpan ends the built text where it stands and returns its span in
+// b; a "\n" follows a non-empty text, and the next text follows it.
+func (tb *textBuilder) finishSpan() (start, end int) {
+	start = tb.start
+	end = start + len(tb.end())
+	tb.b = tb.b[:end]
+	if end > start {
+		tb.b = append(tb.b, '\n')
+	}
+	tb.start = len(tb.b)
+	return start, end
+}
+
+// end returns the built text without trailing U+3000 and resets the
+// state for the next text.
+func (tb *textBuilder) end() []byte {
+	b := tb.b[tb.start:]
 	for len(b) >= 3 && string(b[len(b)-3:]) == "\u3000" {
 		b = b[:len(b)-3]
 	}
-	s := string(b)
-	tb.b = tb.b[:0]
 	tb.space, tb.newline, tb.last = false, false, 0
-	return s
+	return b
 }

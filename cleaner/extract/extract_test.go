@@ -497,7 +497,7 @@ func TestLang(t *testing.T) {
 		{"これは日本語の文章です。漢字も使います。", "ja", "ja"},
 		{"An English sentence inside a Chinese template.", "zh-CN", ""},
 	} {
-		if got := detectLang(tc.text, tc.htmlLang); got != tc.want {
+		if got := detectLang(tc.text, "", tc.htmlLang); got != tc.want {
 			t.Errorf("detectLang(%q, %q) = %q, want %q", tc.text, tc.htmlLang, got, tc.want)
 		}
 	}

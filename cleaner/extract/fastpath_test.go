@@ -92,6 +92,19 @@ func FuzzTextBuilderWrite(f *testing.F) {
 		if !utf8.ValidString(got) { // countRunesSentences relies on it
 			t.Fatalf("write(%q, %q) = %q: invalid UTF-8", a, b, got)
 		}
+		// The same text built after another one, in place (the walker's
+		// chunks).
+		var sb textBuilder
+		var sc chunk
+		sb.write("前文\u3000 ", &sc)
+		sb.finishSpan()
+		sc = chunk{}
+		for _, s := range []string{a, b} {
+			sb.write(s, &sc)
+		}
+		if s0, s1 := sb.finishSpan(); string(sb.b[s0:s1]) != want || sc != rc {
+			t.Fatalf("write(%q, %q) in place = %q %+v, want %q %+v", a, b, sb.b[s0:s1], sc, want, rc)
+		}
 	})
 }
 
@@ -110,25 +123,74 @@ func FuzzCountRunesSentences(f *testing.F) {
 	})
 }
 
-// TestLangTextSample: detectLang reads the same sample whether or not the
-// caller built the whole title+body text.
-func TestLangTextSample(t *testing.T) {
+// TestLangSample: detectLang decides as the plain count over the whole
+// sample (refDetectLang) does, early exit included.
+func TestLangSample(t *testing.T) {
 	long := strings.Repeat("中文正文，", 2000) // 30,000 bytes
 	for _, tc := range []struct{ title, body string }{
 		{"", ""}, {"标题", "正文。"}, {"标题", long}, {long, "正文"}, {long, long},
 		{strings.Repeat("a", langSampleBytes-1), "中文"}, {strings.Repeat("a", langSampleBytes), "中文"},
 		{"English title", strings.Repeat("Plain English text. ", 1000)},
+		{"标题", strings.Repeat("中文正文", 600) + strings.Repeat("English words ", 1000)},
+		{"标题", strings.Repeat("中文正文", 700) + strings.Repeat("かなカナ", 1000)},
 	} {
-		whole := tc.title + "\n" + tc.body
 		for _, lang := range []string{"", "zh-CN", "en"} {
-			if got, want := detectLang(langText(tc.title, tc.body), lang), detectLang(whole, lang); got != want {
-				t.Errorf("detectLang(langText(%.20q, %.20q), %q) = %q, want %q", tc.title, tc.body, lang, got, want)
+			if got, want := detectLang(tc.title, tc.body, lang), refDetectLang(tc.title+"\n"+tc.body, lang); got != want {
+				t.Errorf("detectLang(%.20q, %.20q, %q) = %q, want %q", tc.title, tc.body, lang, got, want)
 			}
 		}
-		if got := langText(tc.title, tc.body); !strings.HasPrefix(whole, got) || len(got) < min(len(whole), langSampleBytes) {
-			t.Errorf("langText(%.20q, %.20q) is not the sample of the whole text", tc.title, tc.body)
+	}
+}
+
+func FuzzDetectLang(f *testing.F) {
+	for _, s := range fastPathSeeds {
+		f.Add(s, strings.Repeat(s, 1+langSampleBytes/(1+len(s))), "zh")
+	}
+	f.Add("标题", strings.Repeat("中文正文", 700)+strings.Repeat("かなカナ", 1000), "")
+	f.Add("标题", strings.Repeat("中文正文", 600)+strings.Repeat("English words ", 1000), "en")
+	f.Fuzz(func(t *testing.T, title, body, lang string) {
+		if got, want := detectLang(title, body, lang), refDetectLang(title+"\n"+body, lang); got != want {
+			t.Fatalf("detectLang(%q, %q, %q) = %q, want %q", title, body, lang, got, want)
+		}
+	})
+}
+
+// refDetectLang is detectLang as one plain count over the first
+// langSampleBytes of the text.
+func refDetectLang(text, htmlLang string) string {
+	var han, kana, letters int
+	text = text[:min(len(text), langSampleBytes)]
+	for _, r := range text {
+		switch {
+		case isHan(r):
+			han++
+			letters++
+		case r >= 0x3040 && r <= 0x30FF:
+			kana++
+			letters++
+		case unicode.IsLetter(r):
+			letters++
 		}
 	}
+	if letters > 0 && han*2 >= letters && kana*10 < han {
+		return "zh"
+	}
+	l := strings.ToLower(strings.TrimSpace(htmlLang))
+	if i := strings.IndexAny(l, "-_"); i >= 0 {
+		l = l[:i]
+	}
+	if len(l) < 2 || len(l) > 3 {
+		return ""
+	}
+	for _, r := range l {
+		if r < 'a' || r > 'z' {
+			return ""
+		}
+	}
+	if l == "zh" && letters > 0 && han*5 < letters {
+		return ""
+	}
+	return l
 }
 
 // TestLangPunctuationNotLetters: the punctuation detectLang skips before
@@ -151,6 +213,28 @@ func FuzzValidUTF8(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		if got, want := isValidUTF8(b), utf8.Valid(b); got != want {
 			t.Fatalf("isValidUTF8(%q) = %v, want %v", b, got, want)
+		}
+	})
+}
+
+func FuzzHasBylineLabel(f *testing.F) {
+	for _, s := range fastPathSeeds {
+		f.Add(s)
+	}
+	for _, l := range bylineLabels {
+		if l[0]&0xF0 != 0xE0 {
+			f.Fatalf("label %q does not start with a three-byte character", l)
+		}
+		f.Add("前文" + l + "：后文")
+		f.Add(l[:len(l)-1])
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want := false
+		for _, l := range bylineLabels {
+			want = want || strings.Contains(s, l)
+		}
+		if got := hasBylineLabel(s); got != want {
+			t.Fatalf("hasBylineLabel(%q) = %v, want %v", s, got, want)
 		}
 	})
 }

@@ -22,15 +22,16 @@ func detectFormat(s string) Format {
 	if len(head) > 4096 {
 		head = head[:4096]
 	}
-	lower := asciiLower(strings.TrimSpace(head))
-	if strings.HasPrefix(lower, "<!doctype") || strings.HasPrefix(lower, "<html") || strings.HasPrefix(lower, "<?xml") {
+	var buf [4096]byte
+	lower := asciiLower(buf[:0], strings.TrimSpace(head))
+	if bytes.HasPrefix(lower, []byte("<!doctype")) || bytes.HasPrefix(lower, []byte("<html")) || bytes.HasPrefix(lower, []byte("<?xml")) {
 		return FormatHTML
 	}
 	n := 0
 	for _, m := range htmlMarkers {
-		if strings.Contains(lower, m) {
+		if bytes.Contains(lower, []byte(m)) {
 			n++
-			if n >= 2 || (strings.HasPrefix(lower, "<") && n >= 1) {
+			if n >= 2 || (bytes.HasPrefix(lower, []byte("<")) && n >= 1) {
 				return FormatHTML
 			}
 		}
@@ -82,14 +83,11 @@ func binaryEvidence(b []byte) string {
 	return ""
 }
 
-// asciiLower lower-cases ASCII letters only (tags are ASCII; the text
-// around them need not be touched).
-func asciiLower(s string) string {
-	b := []byte(s)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
+// asciiLower appends s to dst with ASCII letters lower-cased (tags are
+// ASCII; the text around them need not be touched).
+func asciiLower(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		dst = append(dst, lowerASCII(s[i]))
 	}
-	return string(b)
+	return dst
 }

@@ -30,14 +30,14 @@ type htmlResult struct {
 
 // extractHTML runs the HTML path on decoded text.
 func (x *Extractor) extractHTML(in *Input, text string, d *Draft) error {
-	root, elements, err := parseDocument(text)
+	root, size, err := parseDocument(text)
 	if err != nil {
 		// The parser refuses documents nested deeper than it supports;
 		// read their text with the tokenizer and treat it as plain text.
 		lines, title := tokenText(text)
 		return x.extractLines(in, lines, title, d)
 	}
-	pg := buildPage(root, elements)
+	pg := buildPage(root, size)
 	readHead(root, pg)
 	if pg.total.chars == 0 && strings.TrimSpace(pg.title) == "" {
 		return fmt.Errorf("%w: no text in %s", ErrEmpty, describe(in))
@@ -283,7 +283,7 @@ func (x *Extractor) assembleHTML(in *Input, pg *page, r *htmlResult, d *Draft) {
 		inBody[ci] = true
 	}
 	d.Paragraphs = paras
-	a.Body = strings.Join(paras, "\n")
+	a.Body = pg.joinText(r.body, paras)
 
 	// Segments: everything else, in page order; the <title> first.
 	if pg.title != "" && (len(cands) == 0 || cands[0] != collapse(pg.title)) {
@@ -304,6 +304,21 @@ func (x *Extractor) assembleHTML(in *Input, pg *page, r *htmlResult, d *Draft) {
 		d.Segments = append(d.Segments, Segment{Text: text, Role: role})
 	}
 	m.fill(a, d)
+}
+
+// joinText returns the texts of chunks (paras) joined by "\n": a
+// substring of p.text, without a copy, when they follow one another
+// there.
+func (p *page) joinText(chunks []int32, paras []string) string {
+	if len(chunks) == 0 {
+		return ""
+	}
+	for k := 1; k < len(chunks); k++ {
+		if p.chunks[chunks[k]].t0 != p.chunks[chunks[k-1]].t1+1 {
+			return strings.Join(paras, "\n")
+		}
+	}
+	return p.text[p.chunks[chunks[0]].t0:p.chunks[chunks[len(chunks)-1]].t1]
 }
 
 // segText overrides the text and role of chunk ci's segment.

@@ -383,7 +383,7 @@ func (m *metaInfo) fill(a *record.Article, d *Draft) {
 	a.SiteName = site
 	a.Section = section
 	a.Subtitle = m.subtitle
-	a.Lang = detectLang(langText(a.Title, a.Body), m.lang)
+	a.Lang = detectLang(a.Title, a.Body, m.lang)
 	if a.URL != "" || m.url != "" {
 		a.URL = m.url
 		a.CanonicalURL = canonicalURL(m.url)

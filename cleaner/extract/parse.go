@@ -10,21 +10,27 @@ import (
 )
 
 // parseDocument parses the decoded page text into a document tree, as
-// html.Parse(stripRaw(text)) does, and returns an estimate of its number
-// of elements (for sizing tables). Most pages are read by a fast path,
+// html.Parse(stripRaw(text)) does, and returns an estimate of its size
+// (for sizing tables). Most pages are read by a fast path,
 // quickParse, that skips what stripRaw drops while it reads and builds
 // the tree the HTML5 algorithm of golang.org/x/net/html builds for the
 // markup it handles; it gives up on the rest (tables, templates,
 // misnested formatting, foreign content …), and those pages, only those,
 // go through stripRaw and html.Parse. A differential fuzz test holds the
 // two trees identical whenever the fast path answers.
-func parseDocument(text string) (*html.Node, int, error) {
-	if doc, elements, ok := quickParse(text); ok {
-		return doc, elements, nil
+func parseDocument(text string) (*html.Node, docSize, error) {
+	if doc, size, ok := quickParse(text); ok {
+		return doc, size, nil
 	}
 	stripped := stripRaw(text)
 	doc, err := html.Parse(strings.NewReader(stripped))
-	return doc, len(stripped) / 64, err
+	return doc, docSize{elements: len(stripped) / 64, textBytes: len(stripped) / 4}, err
+}
+
+// docSize is the size of a document tree, exact or estimated.
+type docSize struct {
+	elements  int // element nodes
+	textBytes int // bytes of text nodes
 }
 
 // maxDepth is the deepest stack of open elements html.Parse accepts; it
@@ -44,8 +50,7 @@ type quickParser struct {
 	form  *html.Node       // the form element pointer
 	nodes []html.Node      // allocation slab
 	attrs []html.Attribute // allocation slab of the start tags' attributes
-	// elements counts the element nodes made.
-	elements int
+	size  docSize          // what was made so far
 }
 
 type quickMode int
@@ -58,18 +63,18 @@ const (
 	modeInBody
 )
 
-// quickParse builds the tree html.Parse(stripRaw(s)) builds, and counts
-// its elements, or reports false when s holds markup it leaves to them.
-func quickParse(s string) (doc *html.Node, elements int, ok bool) {
+// quickParse builds the tree html.Parse(stripRaw(s)) builds, and measures
+// it, or reports false when s holds markup it leaves to them.
+func quickParse(s string) (doc *html.Node, size docSize, ok bool) {
 	if strings.IndexByte(s, 0) >= 0 {
-		return nil, 0, false // NUL handling differs by context
+		return nil, docSize{}, false // NUL handling differs by context
 	}
 	p := &quickParser{s: s}
 	p.doc = p.newNode(html.DocumentNode, 0, "")
 	if !p.run() {
-		return nil, 0, false
+		return nil, docSize{}, false
 	}
-	return p.doc, p.elements, true
+	return p.doc, p.size, true
 }
 
 func (p *quickParser) newNode(t html.NodeType, a atom.Atom, data string) *html.Node {
@@ -77,10 +82,14 @@ func (p *quickParser) newNode(t html.NodeType, a atom.Atom, data string) *html.N
 		p.nodes = make([]html.Node, 0, 128)
 	}
 	if t == html.ElementNode {
-		p.elements++
+		p.size.elements++
 	}
-	p.nodes = append(p.nodes, html.Node{Type: t, DataAtom: a, Data: data})
-	return &p.nodes[len(p.nodes)-1]
+	// Set the fields of the slab's zeroed node: appending a whole Node
+	// would copy it with a write barrier on each of its pointers.
+	p.nodes = p.nodes[:len(p.nodes)+1]
+	n := &p.nodes[len(p.nodes)-1]
+	n.Type, n.DataAtom, n.Data = t, a, data
+	return n
 }
 
 func (p *quickParser) top() *html.Node { return p.stack[len(p.stack)-1] }
@@ -527,6 +536,7 @@ const whitespace = " \t\r\n\f"
 
 // appendText adds text to n, merging it with a last text child.
 func (p *quickParser) appendText(n *html.Node, text string) {
+	p.size.textBytes += len(text)
 	if last := n.LastChild; last != nil && last.Type == html.TextNode {
 		last.Data += text
 		return

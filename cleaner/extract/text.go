@@ -174,7 +174,7 @@ func (x *Extractor) buildFromLayout(in *Input, lines []string, lay zhmeta.TextLa
 	if lay.Section != "" {
 		a.Section = lay.Section
 	}
-	a.Lang = detectLang(langText(a.Title, a.Body), "")
+	a.Lang = detectLang(a.Title, a.Body, "")
 	if len(paras) == 0 {
 		if a.Title == "" {
 			return fmt.Errorf("%w: no text in %s", ErrEmpty, describe(in))

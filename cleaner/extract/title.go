@@ -26,6 +26,9 @@ type titleCand struct {
 	src   int
 	elem  int32 // the element it came from, -1 if none
 	votes int
+	// head and norm are normTitle of its headline (headlineOfCand) and
+	// of raw, made once for the many comparisons.
+	head, norm string
 }
 
 // suffixByPrefix splits a page title whose beginning is another title
@@ -80,20 +83,18 @@ func (m *metaInfo) addCand(raw string, src int, elem int32) {
 			return
 		}
 	}
-	m.cands = append(m.cands, titleCand{raw: raw, src: src, elem: elem})
+	c := titleCand{raw: raw, src: src, elem: elem, norm: normTitle(raw)}
+	c.head = normTitle(m.headlineOfCand(c))
+	m.cands = append(m.cands, c)
 }
 
 // vote orders the candidates: a candidate that agrees with others (same
 // headline, or one containing the other) goes first; ties keep source
 // order (JSON-LD, <h1>, og:title, title-like element, <title>).
 func (m *metaInfo) vote() {
-	heads := make([]string, len(m.cands))
-	for i, c := range m.cands {
-		heads[i] = normTitle(m.headlineOfCand(c))
-	}
 	for i := range m.cands {
 		for j := range m.cands {
-			if i != j && agree(heads[i], heads[j]) {
+			if i != j && agree(m.cands[i].head, m.cands[j].head) {
 				m.cands[i].votes++
 			}
 		}
@@ -129,6 +130,7 @@ func agree(a, b string) bool {
 // lower case.
 func normTitle(s string) string {
 	var b strings.Builder
+	b.Grow(len(s))
 	for _, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
 			b.WriteRune(unicode.ToLower(r))
@@ -174,7 +176,7 @@ func (m *metaInfo) isTitle(text string) bool {
 		return false
 	}
 	for _, c := range m.cands {
-		if h := normTitle(m.headlineOfCand(c)); h != "" && (h == n || (len(n) >= 12 && strings.HasPrefix(normTitle(c.raw), n))) {
+		if h := c.head; h != "" && (h == n || (len(n) >= 12 && strings.HasPrefix(c.norm, n))) {
 			return true
 		}
 	}

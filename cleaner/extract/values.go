@@ -41,15 +41,78 @@ func firstNonEmpty(ss ...string) string {
 	return ""
 }
 
-// detectLang returns "zh" when the text is mostly Han characters,
-// otherwise the primary subtag of the page's lang attribute, or "".
-func detectLang(text, htmlLang string) string {
-	var han, kana, letters int
-	// The first few thousand characters decide.
-	if len(text) > langSampleBytes {
-		text = text[:langSampleBytes]
+// detectLang returns "zh" when the text title+"\n"+body is mostly Han
+// characters, otherwise the primary subtag of the page's lang attribute,
+// or "". Only the first langSampleBytes of the text are read, and no
+// further than needed to decide "zh".
+func detectLang(title, body, htmlLang string) string {
+	var lc langCounts
+	zh := false
+	if len(title) >= langSampleBytes {
+		zh = lc.scan(title[:langSampleBytes], 0)
+	} else {
+		// The "\n" between title and body is no letter: skip its byte.
+		body = body[:min(len(body), langSampleBytes-len(title)-1)]
+		zh = lc.scan(title, 1+len(body)) || lc.scan(body, 0)
 	}
-	for t := text; len(t) > 0; {
+	if zh || lc.zh() {
+		return "zh"
+	}
+	l := strings.ToLower(strings.TrimSpace(htmlLang))
+	if i := strings.IndexAny(l, "-_"); i >= 0 {
+		l = l[:i]
+	}
+	if len(l) < 2 || len(l) > 3 {
+		return ""
+	}
+	for _, r := range l {
+		if r < 'a' || r > 'z' {
+			return ""
+		}
+	}
+	if l == "zh" && lc.letters > 0 && lc.han*5 < lc.letters {
+		return "" // a Chinese template around foreign text
+	}
+	return l
+}
+
+// langSampleBytes is how much of the text detectLang reads.
+const langSampleBytes = 12000
+
+// langCounts are the letter counts detectLang decides on.
+type langCounts struct {
+	han, kana, letters int
+}
+
+// zh reports whether the counts make the text Chinese.
+func (lc *langCounts) zh() bool {
+	return lc.letters > 0 && lc.han*2 >= lc.letters && lc.kana*10 < lc.han
+}
+
+// sealed reports whether the counts make the text Chinese whatever the
+// next rest bytes hold: each byte adds at most one letter, each three
+// bytes at most one kana, and more Han characters only help.
+func (lc *langCounts) sealed(rest int) bool {
+	return lc.han > 0 && lc.han*2 >= lc.letters+rest && (lc.kana+rest/3)*10 < lc.han
+}
+
+// langCheckBytes is how often scan asks whether the verdict is sealed.
+const langCheckBytes = 1024
+
+// scan adds the letters of s to the counts. after is how many bytes of
+// the sample follow s; scan stops early, reporting true, once the text is
+// Chinese whatever the rest of s and those bytes hold.
+func (lc *langCounts) scan(s string, after int) bool {
+	han, kana, letters := lc.han, lc.kana, lc.letters
+	check := langCheckBytes
+	for t := s; len(t) > 0; {
+		if len(s)-len(t) >= check {
+			check += langCheckBytes
+			lc.han, lc.kana, lc.letters = han, kana, letters
+			if lc.sealed(len(t) + after) {
+				return true
+			}
+		}
 		b := t[0]
 		if b < utf8.RuneSelf {
 			if ('a' <= b && b <= 'z') || ('A' <= b && b <= 'Z') {
@@ -82,37 +145,8 @@ func detectLang(text, htmlLang string) string {
 			letters++
 		}
 	}
-	if letters > 0 && han*2 >= letters && kana*10 < han {
-		return "zh"
-	}
-	l := strings.ToLower(strings.TrimSpace(htmlLang))
-	if i := strings.IndexAny(l, "-_"); i >= 0 {
-		l = l[:i]
-	}
-	if len(l) < 2 || len(l) > 3 {
-		return ""
-	}
-	for _, r := range l {
-		if r < 'a' || r > 'z' {
-			return ""
-		}
-	}
-	if l == "zh" && letters > 0 && han*5 < letters {
-		return "" // a Chinese template around foreign text
-	}
-	return l
-}
-
-// langSampleBytes is how much of the text detectLang reads.
-const langSampleBytes = 12000
-
-// langText is title+"\n"+body cut to what detectLang reads, without
-// building the whole concatenation.
-func langText(title, body string) string {
-	if rest := langSampleBytes - len(title) - 1; rest < len(body) {
-		body = body[:max(rest, 0)]
-	}
-	return title + "\n" + body
+	lc.han, lc.kana, lc.letters = han, kana, letters
+	return false
 }
 
 // collapse trims and collapses whitespace.
