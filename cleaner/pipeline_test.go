@@ -74,17 +74,17 @@ func linkDensePage(n int) []byte {
 }
 
 // demositePage renders page n of the crawl benchmark's link-dense site
-// (crawler/demosite, default options).
-func demositePage(tb testing.TB, n int) []byte {
+// (crawler/demosite) in a layout.
+func demositePage(tb testing.TB, n int, layout demosite.Layout) []byte {
 	tb.Helper()
-	return demositePages(tb, n+1)[n]
+	return demositePages(tb, n+1, layout)[n]
 }
 
 // demositePages renders pages 0..n-1 of the crawl benchmark's link-dense
-// site (crawler/demosite, default options: ~30 KB, 50 links each).
-func demositePages(tb testing.TB, n int) [][]byte {
+// site (crawler/demosite: ~30 KB, 50 related links each) in a layout.
+func demositePages(tb testing.TB, n int, layout demosite.Layout) [][]byte {
 	tb.Helper()
-	site := demosite.NewLinkDense(demosite.Options{Pages: n})
+	site := demosite.NewLinkDense(demosite.Options{Pages: n, Layout: layout})
 	pages := make([][]byte, n)
 	for i := range pages {
 		w := httptest.NewRecorder()
@@ -202,7 +202,8 @@ func BenchmarkClean(b *testing.B) {
 		{"portal_zh", readPage(b, "portal_zh.html")},
 		{"article_en", readPage(b, "article_en.html")},
 		{"link_dense_30k", linkDensePage(1)},
-		{"demosite_link_dense", demositePage(b, 1)},
+		{"demosite_link_dense", demositePage(b, 1, demosite.LayoutArticleText)},
+		{"demosite_portal", demositePage(b, 1, demosite.LayoutPortal)},
 	}
 	c := newCleaner(b)
 	for _, p := range pages {
@@ -230,7 +231,7 @@ func BenchmarkClean(b *testing.B) {
 //
 //	go test ./cleaner -run '^$' -bench ExtractLinkDense -count 5
 func BenchmarkExtractLinkDense(b *testing.B) {
-	pages := demositePages(b, 64)
+	pages := demositePages(b, 64, demosite.LayoutArticleText)
 	x, err := extract.New(extract.Options{})
 	if err != nil {
 		b.Fatal(err)

@@ -31,8 +31,12 @@ var (
 )
 
 // benchSiteEnv makes the test binary a link-dense site server (its value
-// is the number of pages): see TestCrawlBenchSite.
-const benchSiteEnv = "WINNOW_CRAWLBENCH_SITE"
+// is the number of pages, benchLayoutEnv's the page layout: 1 portal):
+// see TestCrawlBenchSite.
+const (
+	benchSiteEnv   = "WINNOW_CRAWLBENCH_SITE"
+	benchLayoutEnv = "WINNOW_CRAWLBENCH_LAYOUT"
+)
 
 // rusage is the process's user+system CPU time so far and its peak RSS:
 // VmHWM, as getrusage's maxrss counts the memory of the process that
@@ -75,9 +79,10 @@ func TestCrawlBenchSite(t *testing.T) {
 	if err != nil {
 		t.Skip("site process of BenchmarkCrawlLinkDense: runs only with " + benchSiteEnv + " set")
 	}
+	layout, _ := strconv.Atoi(os.Getenv(benchLayoutEnv))
 	var addrs []string
 	for range 2 {
-		site := demosite.NewLinkDense(demosite.Options{Pages: n})
+		site := demosite.NewLinkDense(demosite.Options{Pages: n, Layout: demosite.Layout(layout)})
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
 			t.Fatal(err)
@@ -104,9 +109,9 @@ type benchSite struct {
 	plain, crawl string // base URLs
 }
 
-func startBenchSite(b *testing.B, pages int) *benchSite {
+func startBenchSite(b *testing.B, pages int, layout demosite.Layout) *benchSite {
 	cmd := exec.Command(os.Args[0], "-test.run=^TestCrawlBenchSite$")
-	cmd.Env = append(os.Environ(), benchSiteEnv+"="+strconv.Itoa(pages))
+	cmd.Env = append(os.Environ(), benchSiteEnv+"="+strconv.Itoa(pages), benchLayoutEnv+"="+strconv.Itoa(int(layout)))
 	cmd.Stderr = os.Stderr
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
@@ -161,12 +166,23 @@ func (s *benchSite) stop() {
 // dup-fetches the pages the site served more than once during the crawl
 // (the benchmark fails unless it is 0 and every page was fetched).
 //
+// It runs on both page layouts of the site: portal (composed like a real
+// portal's article page: a quarter of the bytes visible text, ~100
+// links) and article-text (80% article text, the heaviest case for the
+// content path).
+//
 //	go test ./cmd/winnow -run '^$' -bench CrawlLinkDense -benchtime 1x -crawl.pages 20000
 func BenchmarkCrawlLinkDense(b *testing.B) {
-	m := demosite.NewLinkDense(demosite.Options{Pages: *benchPages}).Manifest()
+	for _, layout := range []demosite.Layout{demosite.LayoutPortal, demosite.LayoutArticleText} {
+		b.Run(layout.String(), func(b *testing.B) { benchmarkCrawlLinkDense(b, layout) })
+	}
+}
+
+func benchmarkCrawlLinkDense(b *testing.B, layout demosite.Layout) {
+	m := demosite.NewLinkDense(demosite.Options{Pages: *benchPages, Layout: layout}).Manifest()
 	n := float64(len(m.Pages))
 	for b.Loop() {
-		site := startBenchSite(b, *benchPages)
+		site := startBenchSite(b, *benchPages, layout)
 
 		// Plain net/http: every page once, 32 workers.
 		cpu0, _ := rusage()
@@ -179,12 +195,15 @@ func BenchmarkCrawlLinkDense(b *testing.B) {
 			b.Fatalf("plain fetch: %d of %d pages, %d more than once", s1.Fetched, len(m.Pages), s1.Duplicates)
 		}
 
-		// winnow crawl: discovery from "/", politeness lifted.
+		// winnow crawl: discovery from "/", politeness lifted (1 µs per
+		// host: the site is one host of our own, and a millisecond delay
+		// would measure the sleep-and-wake cycle of a throttled crawl,
+		// not the crawl; see the README).
 		src, err := source.Parse("bench.yaml", []byte(fmt.Sprintf(`id: bench
 seeds: [{url: %s/, kind: listing}]
 discovery: {max_depth: 100}
 scope: {article_pattern: '%s', max_pages: 1000000}
-politeness: {min_delay: 1ms, concurrency: 32, ignore_robots: true}
+politeness: {min_delay: 1us, concurrency: 32, ignore_robots: true}
 `, site.crawl, m.ArticlePattern)), nil)
 		if err != nil {
 			b.Fatal(err)

@@ -1,8 +1,6 @@
 package demosite
 
 import (
-	"bytes"
-	"fmt"
 	"html"
 	"log/slog"
 	"net/http"
@@ -32,6 +30,7 @@ const (
 // crawler fetched every page once. It is safe for concurrent use.
 type LinkDense struct {
 	pages, pageBytes, links int
+	layout                  Layout
 	hosts                   []string
 	log                     *slog.Logger
 	titles                  []string
@@ -65,7 +64,7 @@ type LinkDenseManifest struct {
 // NewLinkDense builds a link-dense site from the link-dense fields of
 // opts (Pages, PageBytes, Hosts, LinksPerPage, Logger).
 func NewLinkDense(opts Options) *LinkDense {
-	d := &LinkDense{pages: opts.Pages, pageBytes: opts.PageBytes, links: opts.LinksPerPage, log: opts.Logger}
+	d := &LinkDense{pages: opts.Pages, pageBytes: opts.PageBytes, links: opts.LinksPerPage, layout: opts.Layout, log: opts.Logger}
 	if d.pages <= 0 {
 		d.pages = DefaultPages
 	}
@@ -230,7 +229,10 @@ func (d *LinkDense) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			writeAll(w, r, []byte("User-agent: *\nAllow: /\n"))
 		case hi >= 0 && (r.URL.Path == "/" || r.URL.Path == "/index.html"):
-			d.serveHome(w, r, hi)
+			d.serveListing(w, r, hi, 0, linkDenseName)
+		case hi >= 0 && d.layout == LayoutPortal && channelOf(r.URL.Path) >= 0:
+			c := channelOf(r.URL.Path)
+			d.serveListing(w, r, hi, c*997%d.pages, portalChannels[c].name+" - "+linkDenseName)
 		default:
 			http.NotFound(w, r)
 		}
@@ -244,19 +246,6 @@ func (d *LinkDense) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h["Content-Length"] = []string{strconv.Itoa(len(page))}
 	writeAll(w, r, page)
 	d.buffers.Put(buf)
-}
-
-// serveHome lists the first pages of host hi.
-func (d *LinkDense) serveHome(w http.ResponseWriter, r *http.Request, hi int) {
-	var b bytes.Buffer
-	b.WriteString("<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>" + linkDenseName + "</title></head><body><h1>" + linkDenseName + "</h1><ul>\n")
-	step := max(1, len(d.hosts))
-	for i, n := 0, hi; i < d.links && n < d.pages; i, n = i+1, n+step {
-		fmt.Fprintf(&b, "<li><a href=\"%s\">%s</a></li>\n", d.Path(n), d.title(n))
-	}
-	b.WriteString("</ul></body></html>\n")
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	writeAll(w, r, b.Bytes())
 }
 
 func (d *LinkDense) title(n int) string { return string(d.appendTitle(nil, n)) }
@@ -306,26 +295,60 @@ func (d *LinkDense) appendHref(b []byte, n, m int) []byte {
 // ldBuf holds the buffers of one page render.
 type ldBuf struct{ page, links []byte }
 
-// render returns page n: exactly pageBytes bytes when the links fit. The
-// result aliases buf.
+// render returns page n in the site's layout: exactly pageBytes bytes
+// when the links fit. The result aliases buf.
 func (d *LinkDense) render(buf *ldBuf, n int) []byte {
-	b := buf.page[:0]
-	day, minute := 1+n%28, n%60
-	b = append(b, "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>"...)
+	if d.layout == LayoutPortal {
+		return d.renderPortal(buf, n)
+	}
+	return d.renderArticleText(buf, n)
+}
+
+// renderArticleText renders page n in LayoutArticleText.
+func (d *LinkDense) renderArticleText(buf *ldBuf, n int) []byte {
+	b := append(buf.page[:0], "<!DOCTYPE html>\n<html lang=\"zh-CN\">\n<head>\n<meta charset=\"utf-8\">\n<title>"...)
 	b = d.appendTitle(b, n)
-	b = append(b, " - "+linkDenseName+"</title>\n<meta property=\"article:published_time\" content=\"2026-10-"...)
-	b = appendPadded(b, day, 2)
-	b = append(b, "T08:"...)
-	b = appendPadded(b, minute, 2)
-	b = append(b, ":00+08:00\">\n</head>\n<body>\n<h1>"...)
+	b = append(b, " - "+linkDenseName+"</title>\n<meta property=\"article:published_time\" content=\""...)
+	b = appendISOTime(b, n)
+	b = append(b, "\">\n</head>\n<body>\n<h1>"...)
 	b = d.appendTitle(b, n)
-	b = append(b, "</h1>\n<div class=\"meta\">时间：2026-10-"...)
-	b = appendPadded(b, day, 2)
-	b = append(b, " 08:"...)
-	b = appendPadded(b, minute, 2)
+	b = append(b, "</h1>\n<div class=\"meta\">时间："...)
+	b = appendLocalTime(b, n)
 	b = append(b, " 来源："+linkDenseName+"</div>\n<div class=\"article-body\">\n"...)
 
-	l := append(buf.links[:0], "</div>\n<div class=\"related\"><h3>相关阅读</h3><ul>\n"...)
+	l := append(buf.links[:0], "</div>\n"...)
+	l = d.appendRelated(l, n)
+	l = append(l, "</body>\n</html>\n"...)
+
+	b = d.appendParagraphs(b, n, d.pageBytes-len(b)-len(l))
+	b = padTo(b, d.pageBytes-len(l), '\n')
+	b = append(b, l...)
+	buf.page, buf.links = b, l
+	return b
+}
+
+// appendISOTime appends the publication time of page n as RFC 3339.
+func appendISOTime(b []byte, n int) []byte {
+	b = append(b, "2026-10-"...)
+	b = appendPadded(b, 1+n%28, 2)
+	b = append(b, "T08:"...)
+	b = appendPadded(b, n%60, 2)
+	return append(b, ":00+08:00"...)
+}
+
+// appendLocalTime appends the publication time of page n as a Chinese
+// page prints it.
+func appendLocalTime(b []byte, n int) []byte {
+	b = append(b, "2026-10-"...)
+	b = appendPadded(b, 1+n%28, 2)
+	b = append(b, " 08:"...)
+	return appendPadded(b, n%60, 2)
+}
+
+// appendRelated appends the related-articles block of page n: its
+// LinksPerPage article links.
+func (d *LinkDense) appendRelated(l []byte, n int) []byte {
+	l = append(l, "<div class=\"related\"><h3>相关阅读</h3><ul>\n"...)
 	for i := range d.links {
 		m, variant := d.target(n, i)
 		l = append(l, "<li><a href=\""...)
@@ -340,22 +363,27 @@ func (d *LinkDense) render(buf *ldBuf, n int) []byte {
 		l = d.appendTitle(l, m)
 		l = append(l, "</a></li>\n"...)
 	}
-	l = append(l, "</ul></div>\n</body>\n</html>\n"...)
+	return append(l, "</ul></div>\n"...)
+}
 
-	room := d.pageBytes - len(b) - len(l)
+// appendParagraphs appends whole article paragraphs of page n while they
+// fit in room bytes.
+func (d *LinkDense) appendParagraphs(b []byte, n, room int) []byte {
 	for k := 0; ; k++ {
 		p := d.paras[(n*31+k*7)%len(d.paras)]
 		if len(p) > room {
-			break
+			return b
 		}
 		b = append(b, p...)
 		room -= len(p)
 	}
-	for ; room > 0; room-- {
-		b = append(b, '\n') // pad to the exact size
+}
+
+// padTo appends c until b is size bytes long.
+func padTo(b []byte, size int, c byte) []byte {
+	for len(b) < size {
+		b = append(b, c)
 	}
-	b = append(b, l...)
-	buf.page, buf.links = b, l
 	return b
 }
 

@@ -16,21 +16,25 @@ import (
 	"winnow/crawler/demosite"
 )
 
-var relatedRE = regexp.MustCompile(`(?s)<div class="related">.*</div>`)
+var relatedRE = regexp.MustCompile(`(?s)<div class="related">.*?</ul>`)
 
 func TestLinkDensePages(t *testing.T) {
 	tests := []struct {
 		name               string
 		pages, size, links int
 		wantExact          bool
+		layout             demosite.Layout
 	}{
-		{"defaults-like", 400, 30 << 10, 50, true},
-		{"small pages", 300, 8000, 20, true},
-		{"links do not fit", 100, 1000, 40, false},
+		{"defaults-like", 400, 30 << 10, 50, true, demosite.LayoutArticleText},
+		{"small pages", 300, 8000, 20, true, demosite.LayoutArticleText},
+		{"links do not fit", 100, 1000, 40, false, demosite.LayoutArticleText},
+		{"portal", 400, 30 << 10, 50, true, demosite.LayoutPortal},
+		{"portal small pages", 300, 16000, 20, true, demosite.LayoutPortal},
+		{"portal links do not fit", 100, 4000, 40, false, demosite.LayoutPortal},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			d := demosite.NewLinkDense(demosite.Options{Pages: tt.pages, PageBytes: tt.size, LinksPerPage: tt.links})
+			d := demosite.NewLinkDense(demosite.Options{Pages: tt.pages, PageBytes: tt.size, LinksPerPage: tt.links, Layout: tt.layout})
 			m := d.Manifest()
 			if len(m.Pages) != tt.pages || m.PageBytes != tt.size || m.LinksPerPage != tt.links {
 				t.Fatalf("manifest: %d pages, %d bytes, %d links", len(m.Pages), m.PageBytes, m.LinksPerPage)
@@ -187,6 +191,50 @@ func TestLinkDenseDeterministic(t *testing.T) {
 		b.ServeHTTP(rb, httptest.NewRequestWithContext(context.Background(), "GET", b.Path(n), nil))
 		if ra.Body.String() != rb.Body.String() || ra.Body.Len() != demosite.DefaultPageBytes {
 			t.Errorf("page %d: %d and %d bytes, equal %v", n, ra.Body.Len(), rb.Body.Len(), ra.Body.String() == rb.Body.String())
+		}
+	}
+}
+
+// TestLinkDensePortal checks what makes the portal layout realistic: the
+// shares of scripts and visible text, the number of links, channel pages
+// that answer, and outside links that stay outside.
+func TestLinkDensePortal(t *testing.T) {
+	d := demosite.NewLinkDense(demosite.Options{Pages: 1000, Layout: demosite.LayoutPortal})
+	rawRE := regexp.MustCompile(`(?is)<(script|style)[^>]*>.*?</(script|style)>`)
+	tagRE := regexp.MustCompile(`(?s)<[^>]+>`)
+	spaceRE := regexp.MustCompile(`\s+`)
+	for _, n := range []int{0, 1, 500, 999} {
+		rec := httptest.NewRecorder()
+		d.ServeHTTP(rec, httptest.NewRequestWithContext(context.Background(), "GET", d.Path(n), nil))
+		page := rec.Body.String()
+		if len(page) != demosite.DefaultPageBytes {
+			t.Fatalf("page %d is %d bytes", n, len(page))
+		}
+		withoutRaw := rawRE.ReplaceAllString(page, "")
+		text := spaceRE.ReplaceAllString(tagRE.ReplaceAllString(withoutRaw, " "), " ")
+		rawShare := 1 - float64(len(withoutRaw))/float64(len(page))
+		textShare := float64(len(text)) / float64(len(page))
+		links := strings.Count(page, "<a ")
+		if rawShare < 0.25 || rawShare > 0.5 || textShare < 0.2 || textShare > 0.35 || links < 90 {
+			t.Errorf("page %d: scripts and styles %.2f, visible text %.2f, %d links; want 0.25-0.5, 0.2-0.35, >= 90",
+				n, rawShare, textShare, links)
+		}
+		for _, h := range hrefRE.FindAllStringSubmatch(withoutRaw, -1) {
+			u, err := url.Parse(strings.ReplaceAll(h[1], "&amp;", "&"))
+			if err != nil {
+				t.Fatalf("page %d link %q: %v", n, h[1], err)
+			}
+			if u.Host != "" || u.Scheme == "javascript" {
+				continue // partner sites and share buttons
+			}
+			if !strings.HasPrefix(u.Path, "/channel/") {
+				continue
+			}
+			res := httptest.NewRecorder()
+			d.ServeHTTP(res, httptest.NewRequestWithContext(context.Background(), "GET", u.Path, nil))
+			if res.Code != 200 || !strings.Contains(res.Body.String(), `href="/news/bench/`) {
+				t.Errorf("channel page %s: status %d, no article links", u.Path, res.Code)
+			}
 		}
 	}
 }

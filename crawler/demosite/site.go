@@ -77,6 +77,9 @@ type Options struct {
 	// page, duplicates and tracking-parameter variants included
 	// (NewLinkDense only); zero means 50.
 	LinksPerPage int
+	// Layout is how every link-dense page is composed (NewLinkDense
+	// only); the zero value is LayoutArticleText.
+	Layout Layout
 }
 
 // Request is one request the site answered.
