@@ -14,7 +14,7 @@ import (
 type lineInfo struct {
 	text     string // original, valid UTF-8
 	fold     folded
-	fstr     string  // the folded runes as a string
+	fs       string  // the folded runes as a string, once spelled (fstr)
 	fbytes   []int32 // rune index -> byte offset in fstr (len(runes)+1 entries), built on first use
 	comp     compactText
 	hits     []hit      // vocabulary hits after guards and containment
@@ -67,9 +67,10 @@ func (c *Cleaner) analyze(text string) *lineInfo { return c.analyzeIn(nil, text)
 
 // analyzeIn is analyze with the line's arrays taken from sc (nil: the
 // heap). A line is read twice: one pass (scanLine) folds it, counts its
-// script, spells the folded string, notes the counts and character
-// flags and builds the compact text, and the automaton runs over the
-// compact text; every rule then works from what these passes noted.
+// script, notes the counts and character flags and builds the compact
+// text, and the automaton runs over the compact text; every rule then
+// works from what these passes noted (the folded string is spelled
+// when a rule asks for it: fstr).
 // A line with Traditional characters that simplifying changes is noted
 // again from its simplified runes.
 func (c *Cleaner) analyzeIn(sc *scratch, text string) *lineInfo {
@@ -79,12 +80,7 @@ func (c *Cleaner) analyzeIn(sc *scratch, text string) *lineInfo {
 	c.scanLine(sc, li)
 	if li.trad > 0 && simplifyFolded(&li.fold, c.simplify) {
 		li.fold.same = false
-		var b strings.Builder
-		b.Grow(len(text))
-		for _, r := range li.fold.runes {
-			b.WriteRune(r)
-		}
-		li.fstr = b.String()
+		li.fs = "" // (spelled from the simplified runes)
 		li.lineCounts = lineCounts{}
 		c.noteRunes(sc, li)
 	}
@@ -104,7 +100,7 @@ func (c *Cleaner) analyzeIn(sc *scratch, text string) *lineInfo {
 	li.hits, li.heads = c.resolveHits(sc, raw)
 	// prose: a sentence of some length that is not mostly spam vocabulary
 	if li.sentence && li.han >= c.rules.thresholds.ProseMinHan {
-		li.prose = coveredHan(li.comp.runes, li.hits)*2 < li.han
+		li.prose = coveredHan(sc, li.comp.runes, li.hits)*2 < li.han
 	}
 	if len(li.hits) > 0 {
 		ti := &sc.termSlab().take(1)[0]
@@ -139,34 +135,41 @@ func (c *Cleaner) analyzeIn(sc *scratch, text string) *lineInfo {
 	return li
 }
 
-// coveredHan counts the Han runes that scored hits cover.
-func coveredHan(runes []rune, hits []hit) int {
-	var buf [256]bool
+// coveredHan counts the Han runes that scored hits cover, marking them
+// in an array taken from sc (nil: the heap) and given back.
+func coveredHan(sc *scratch, runes []rune, hits []hit) int {
 	var covered []bool
-	any := false
+	cov := 0
 	for _, h := range hits {
 		if h.mask&mScored == 0 {
 			continue
 		}
-		if !any {
-			any = true
-			if len(runes) <= len(buf) {
-				covered = buf[:len(runes)]
-			} else {
-				covered = make([]bool, len(runes))
-			}
+		if covered == nil {
+			covered = sc.boolSlab().take(len(runes))
+			clear(covered)
 		}
 		for k := h.start; k < h.end; k++ {
-			covered[k] = true
+			if !covered[k] {
+				covered[k] = true
+				if isHan(runes[k]) {
+					cov++
+				}
+			}
 		}
 	}
-	cov := 0
-	for k, ok := range covered {
-		if ok && isHan(runes[k]) {
-			cov++
-		}
+	if covered != nil {
+		sc.boolSlab().giveBack(len(runes))
 	}
 	return cov
+}
+
+// fstr returns the folded runes as a string: the text itself when
+// folding changed nothing, else spelled on first use.
+func (li *lineInfo) fstr() string {
+	if li.fs == "" && len(li.fold.runes) > 0 {
+		li.fs = string(li.fold.runes)
+	}
+	return li.fs
 }
 
 // fbyte returns the byte offsets in fstr of the folded runes (one more
@@ -283,22 +286,14 @@ func (c *Cleaner) dropContained(sc *scratch, out []hit) []hit {
 			scored++
 		}
 	}
-	n := len(out)
-	if scored >= 2 {
-		n = 0
-		for i := range out {
-			if !inside(i) {
-				n++
-			}
-		}
-	}
-	res := sc.hitSlab().take(n)[:0]
+	res := sc.hitSlab().take(len(out))[:0]
 	for i, h := range out {
 		if scored < 2 || !inside(i) {
 			res = append(res, h)
 		}
 	}
-	return res
+	sc.hitSlab().giveBack(len(out) - len(res))
+	return res[:len(res):len(res)]
 }
 
 func (c *Cleaner) scored(h hit) bool {
@@ -308,15 +303,43 @@ func (c *Cleaner) scored(h hit) bool {
 // hasByte reports whether fstr holds the ASCII byte b.
 func (li *lineInfo) hasByte(b byte) bool { return li.asciiSet[b>>6]&(1<<(b&63)) != 0 }
 
-// ftrim returns strings.TrimSpace(li.fstr).
+// ftrim returns strings.TrimSpace(li.fstr()).
 func (li *lineInfo) ftrim() string {
 	if !li.trimDone {
-		li.trimmed, li.trimDone = li.fstr, true
-		if rs := li.fold.runes; len(rs) > 0 && (unicode.IsSpace(rs[0]) || unicode.IsSpace(rs[len(rs)-1])) {
-			li.trimmed = strings.TrimSpace(li.fstr) // (fstr spells the runes)
+		li.trimmed, li.trimDone = li.fstr(), true
+		if rs := li.fold.runes; len(rs) > 0 && (isSpace(rs[0]) || isSpace(rs[len(rs)-1])) {
+			li.trimmed = strings.TrimSpace(li.fstr()) // (fstr spells the runes)
 		}
 	}
 	return li.trimmed
+}
+
+// ends returns the first and the last folded rune that is not white
+// space (isSpace), the first and last characters of ftrim
+// (0, 0 for a blank line).
+func (li *lineInfo) ends() (first, last rune) {
+	rs := li.fold.runes
+	i := slices.IndexFunc(rs, func(r rune) bool { return !isSpace(r) })
+	if i < 0 {
+		return 0, 0
+	}
+	j := len(rs) - 1
+	for isSpace(rs[j]) {
+		j--
+	}
+	return rs[i], rs[j]
+}
+
+// lastRune returns the last rune of strings.TrimRight(li.fstr(),
+// " \t\u3000"), 0 when that is empty.
+func (li *lineInfo) lastRune() rune {
+	rs := li.fold.runes
+	for j := len(rs) - 1; j >= 0; j-- {
+		if r := rs[j]; r != ' ' && r != '\t' && r != '\u3000' {
+			return r
+		}
+	}
+	return 0
 }
 
 // trimmedRunes returns utf8.RuneCountInString(strings.TrimSpace(li.text)).
@@ -325,15 +348,15 @@ func (li *lineInfo) trimmedRunes() int {
 		t := li.text
 		n := li.fold.n // the runes of text
 		for len(t) > 0 {
-			r, size := utf8.DecodeRuneInString(t)
-			if !unicode.IsSpace(r) {
+			r, size := decodeRune(t, 0)
+			if !isSpace(r) {
 				break
 			}
 			t, n = t[size:], n-1
 		}
 		for len(t) > 0 {
-			r, size := utf8.DecodeLastRuneInString(t)
-			if !unicode.IsSpace(r) {
+			r, size := decodeLastRune(t)
+			if !isSpace(r) {
 				break
 			}
 			t, n = t[:len(t)-size], n-1
@@ -540,7 +563,8 @@ func (c *Cleaner) findCited(li *lineInfo) map[string]bool {
 		return nil
 	}
 	// quoted runs of folded runes: [open+1, close)
-	var runs [][2]int
+	var buf [16][2]int
+	runs := buf[:0]
 	var closing rune
 	open := -1
 	for i, r := range li.fold.runes {
@@ -569,22 +593,25 @@ func (c *Cleaner) findCited(li *lineInfo) map[string]bool {
 		}
 		return false
 	}
-	var quotedHit, unquoted []string
-	for _, h := range li.hits {
-		t := c.comp.m.terms[h.term].text
-		if in(int(li.comp.idx[h.start])) && in(int(li.comp.idx[h.end-1])) {
-			quotedHit = append(quotedHit, t)
-		} else {
-			unquoted = append(unquoted, t)
-		}
-	}
+	quoted := func(h hit) bool { return in(int(li.comp.idx[h.start])) && in(int(li.comp.idx[h.end-1])) }
 	var out map[string]bool
-	for _, t := range quotedHit {
-		if !containsStr(unquoted, t) {
+	for _, h := range li.hits {
+		if !quoted(h) {
+			continue
+		}
+		// cited: no hit of the term stands outside quotation marks
+		cited := true
+		for _, o := range li.hits {
+			if o.term == h.term && !quoted(o) {
+				cited = false
+				break
+			}
+		}
+		if cited {
 			if out == nil {
 				out = map[string]bool{}
 			}
-			out[t] = true
+			out[c.comp.m.terms[h.term].text] = true
 		}
 	}
 	return out
@@ -599,6 +626,10 @@ func (c *Cleaner) chainSignal(li *lineInfo) signal {
 		return signal{}
 	}
 	rs := li.fold.runes
+	if !li.hasByte('_') && !li.hasByte('|') && !li.hasByte('-') &&
+		!slices.ContainsFunc(rs, func(r rune) bool { return r == '丨' || r == '｜' }) {
+		return signal{} // no separator
+	}
 	var bounds [][2]int
 	start := 0
 	seps := 0
@@ -1236,12 +1267,12 @@ func (c *Cleaner) contactSignal(li *lineInfo) signal {
 	var ev []string
 	contact := li.digits > 0 && li.has(cContact)
 	if contact {
-		if m := contactObfFind(c, li.fstr); m != "" {
+		if m := contactObfFind(c, li.fstr()); m != "" {
 			ev = append(ev, fmt.Sprintf("contact number with filler %q", strings.TrimSpace(m)))
 		}
 	}
-	if li.latin > 0 && mayHideDot(li.fstr) && c.comp.mayHideDomain(li.fstr) {
-		if m := c.comp.domainObf.FindString(li.fstr); m != "" {
+	if li.latin > 0 && mayHideDot(li.fstr()) && c.comp.mayHideDomain(li.fstr()) {
+		if m := c.comp.domainObf.FindString(li.fstr()); m != "" {
 			ev = append(ev, fmt.Sprintf("domain with a disguised dot %q", strings.TrimSpace(m)))
 		}
 	}
@@ -1255,7 +1286,7 @@ func (c *Cleaner) contactSignal(li *lineInfo) signal {
 	if !li.hasByte(':') && !li.wideColon {
 		return signal{} // contactNum needs a colon after the contact word
 	}
-	if m := c.comp.contactNum.FindString(li.fstr); m != "" {
+	if m := c.comp.contactNum.FindString(li.fstr()); m != "" {
 		return signal{rule: RuleContactPlain, points: c.rules.weight(RuleContactPlain),
 			evidence: fmt.Sprintf("contact number %q", strings.TrimSpace(m))}
 	}
@@ -1328,7 +1359,7 @@ func (c *Cleaner) hashSignal(li *lineInfo) signal {
 		}
 		// random rare characters, with Latin/digit junk or many distinct
 		// ones (袅袅婷婷 and 叱咤 are words, not hash busters)
-		if rare >= minRare && rare*2 >= han && han*3 >= li.nonSpace && !listPunct(li.fstr) &&
+		if rare >= minRare && rare*2 >= han && han*3 >= li.nonSpace && !listPunct(li.fstr()) &&
 			(li.latin+li.digits+li.upper > 0 && distinctRare(c, rs) >= minRare ||
 				rare*5 >= han*4 && distinctRare(c, rs) >= minRare+2) {
 			return signal{rule: RuleHashBuster, points: c.rules.weight(RuleHashBuster),
@@ -1401,23 +1432,24 @@ func (c *Cleaner) keywordLineSignal(li *lineInfo) signal {
 // placeholder finds unfilled template fields; seo tells generator tags
 // ({关键词}, [随机数字]) from code templates (@@title@@, {{name}}).
 func (c *Cleaner) placeholders(li *lineInfo) (seo, code [][2]int, names []string) {
-	for _, m := range reCurly.FindAllStringSubmatchIndex(li.fstr, -1) {
-		inner := li.fstr[m[2]:m[3]]
+	fs := li.fstr()
+	for _, m := range reCurly.FindAllStringSubmatchIndex(fs, -1) {
+		inner := fs[m[2]:m[3]]
 		if c.placeholderName(inner, false) {
 			seo = append(seo, [2]int{m[0], m[1]})
-			names = append(names, li.fstr[m[0]:m[1]])
+			names = append(names, fs[m[0]:m[1]])
 		}
 	}
-	for _, m := range reSquare.FindAllStringSubmatchIndex(li.fstr, -1) {
-		inner := li.fstr[m[2]:m[3]]
+	for _, m := range reSquare.FindAllStringSubmatchIndex(fs, -1) {
+		inner := fs[m[2]:m[3]]
 		if c.placeholderName(inner, true) {
 			seo = append(seo, [2]int{m[0], m[1]})
-			names = append(names, li.fstr[m[0]:m[1]])
+			names = append(names, fs[m[0]:m[1]])
 		}
 	}
-	for _, m := range reCodeTpl.FindAllStringIndex(li.fstr, -1) {
+	for _, m := range reCodeTpl.FindAllStringIndex(fs, -1) {
 		code = append(code, [2]int{m[0], m[1]})
-		names = append(names, li.fstr[m[0]:m[1]])
+		names = append(names, fs[m[0]:m[1]])
 	}
 	return seo, code, names
 }
@@ -1451,7 +1483,7 @@ func (c *Cleaner) placeholderSignal(li *lineInfo) signal {
 	for _, m := range seo {
 		s, e := li.fstrSpan(m[0], m[1])
 		spans = append(spans, [2]int{s, e})
-		names = append(names, li.fstr[m[0]:m[1]])
+		names = append(names, li.fstr()[m[0]:m[1]])
 	}
 	return signal{rule: RuleTemplatePlaceholder, points: c.rules.weight(RuleTemplatePlaceholder), spans: spans,
 		evidence: "unfilled page-generator placeholder " + strings.Join(names, " ")}
@@ -1460,7 +1492,7 @@ func (c *Cleaner) placeholderSignal(li *lineInfo) signal {
 // attributionSignal flags fabricated source lines naming many outlets.
 func (c *Cleaner) attributionSignal(li *lineInfo) signal {
 	outlets := li.cat(cOutlet)
-	if len(outlets) < c.rules.thresholds.AttributionMinOutlets || !c.attribLine(li.fstr) {
+	if len(outlets) < c.rules.thresholds.AttributionMinOutlets || !c.attribLine(li.fstr()) {
 		return signal{}
 	}
 	return signal{rule: RuleFakeAttribution, points: c.rules.weight(RuleFakeAttribution),
@@ -1482,7 +1514,7 @@ func (c *Cleaner) urls(li *lineInfo) []string {
 
 func (c *Cleaner) findURLs(li *lineInfo) []string {
 	var out []string
-	rest := li.fstr
+	rest := li.fstr()
 	if mayHaveURL(rest) {
 		ms := findURLMatches(rest)
 		for _, m := range ms {

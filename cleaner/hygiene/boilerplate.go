@@ -18,7 +18,6 @@ type lineMatch struct {
 func (c *Cleaner) lineRule(li *lineInfo) *lineMatch {
 	th := c.rules.thresholds
 	runes := li.trimmedRunes()
-	trim := li.ftrim()
 	bp := func(rule, format string, args ...any) *lineMatch {
 		return &lineMatch{kind: record.KindBoilerplate, rule: rule, reason: fmt.Sprintf(format, args...)}
 	}
@@ -32,7 +31,7 @@ func (c *Cleaner) lineRule(li *lineInfo) *lineMatch {
 			return bp(RuleKeywordLabel, "keyword/tag line")
 		}
 		for _, k := range li.cat(cKeywordLabel) {
-			if trim == k || strings.TrimRight(trim, ":：") == k {
+			if trim := li.ftrim(); trim == k || strings.TrimRight(trim, ":：") == k {
 				return bp(RuleKeywordLabel, "keyword/tag heading %q", k)
 			}
 		}
@@ -43,7 +42,7 @@ func (c *Cleaner) lineRule(li *lineInfo) *lineMatch {
 		}
 	}
 	if on(RuleRelatedList) && runes <= 16 && c.relatedLine(li) {
-		return bp(RuleRelatedList, "related-links heading %q", trim)
+		return bp(RuleRelatedList, "related-links heading %q", li.ftrim())
 	}
 	if on(RuleShareBar) && runes <= th.ShortLine+20 {
 		if r := c.shareBar(li); r != "" {
@@ -52,7 +51,7 @@ func (c *Cleaner) lineRule(li *lineInfo) *lineMatch {
 	}
 	if on(RuleCopyright) && runes <= 4*th.ShortLine {
 		if t := li.cat(cCopyright); len(t) > 0 {
-			lead := strings.TrimLeft(trim, "【[(（ ")
+			lead := strings.TrimLeft(li.ftrim(), "【[(（ ")
 			startsWith := false
 			for _, x := range t {
 				startsWith = startsWith || strings.HasPrefix(lead, x)
@@ -66,7 +65,7 @@ func (c *Cleaner) lineRule(li *lineInfo) *lineMatch {
 		return bp(RuleEditorLine, "editor credit line")
 	}
 	if on(RuleEndMark) && runes <= 12 && c.endMarkLine(li) {
-		return bp(RuleEndMark, "end-of-article mark %q", trim)
+		return bp(RuleEndMark, "end-of-article mark %q", li.ftrim())
 	}
 	if on(RuleAppPromo) {
 		if r := c.appPromo(li, runes); r != "" {
@@ -78,11 +77,11 @@ func (c *Cleaner) lineRule(li *lineInfo) *lineMatch {
 			return ad(RuleQRPrompt, "QR-code prompt (%s + %s)", strings.Join(q, " "), strings.Join(a, " "))
 		}
 	}
-	if on(RuleTemplateLeak) && (li.hasByte('{') || li.hasByte('@') || li.hasByte('%')) && mayCodeTemplate(li.fstr) {
+	if on(RuleTemplateLeak) && (li.hasByte('{') || li.hasByte('@') || li.hasByte('%')) && mayCodeTemplate(li.fold.runes) {
 		if _, code, names := c.placeholders(li); len(code) > 0 {
 			covered := 0
 			for _, m := range code {
-				covered += utf8.RuneCountInString(li.fstr[m[0]:m[1]])
+				covered += utf8.RuneCountInString(li.fstr()[m[0]:m[1]])
 			}
 			if covered*2 >= li.nonSpace {
 				return bp(RuleTemplateLeak, "unfilled code template fields %s", strings.Join(names, " "))
@@ -94,7 +93,7 @@ func (c *Cleaner) lineRule(li *lineInfo) *lineMatch {
 
 // breadcrumb recognizes 首页 > 新闻 > 正文 lines.
 func (c *Cleaner) breadcrumb(li *lineInfo) string {
-	s := strings.TrimSpace(li.fstr)
+	s := strings.TrimSpace(li.fstr())
 	for _, h := range c.rules.vocab[catBreadcrumbHead] {
 		if rest, ok := strings.CutPrefix(s, h); ok {
 			rest = strings.TrimLeft(rest, " :：")
@@ -231,10 +230,10 @@ func (c *Cleaner) tailSpans(li *lineInfo, names func(string) bool) []span {
 		if li == nil {
 			li = c.analyze(text)
 		}
-		t := strings.TrimRight(li.fstr, " \t\u3000")
-		if !mayEndWithMark(t) {
+		if !mayEndWithMark(li.lastRune()) {
 			break
 		}
+		t := strings.TrimRight(li.fstr(), " \t\u3000")
 		// the marks are short: look at the last 160 bytes only
 		base := 0
 		if len(t) > 160 {
@@ -277,9 +276,10 @@ func (c *Cleaner) tailSpans(li *lineInfo, names func(string) bool) []span {
 	return out
 }
 
-// mayEndWithMark is a cheap test before the end-of-paragraph regexps.
-func mayEndWithMark(t string) bool {
-	r, _ := utf8.DecodeLastRuneInString(t)
+// mayEndWithMark is a cheap test before the end-of-paragraph regexps,
+// given the last rune of the folded text without trailing blanks
+// (lastRune).
+func mayEndWithMark(r rune) bool {
 	switch r {
 	case '）', ')', '】', ']', '-', '—', '–', '完', 'd':
 		return true

@@ -281,6 +281,17 @@ func (c *Cleaner) mayContain(li *lineInfo, fstr string, cat int, words []string)
 	return containsWord(fstr, words)
 }
 
+// lineMatches reports whether re, a regexp that matches only text with
+// one of words (category cat), matches the folded text of li. It asks
+// mayContain first, and its answer from the hits before it spells the
+// folded text.
+func (c *Cleaner) lineMatches(li *lineInfo, cat int, words []string, re *regexp.Regexp) bool {
+	if c.comp.hitSafe&bit(cat) != 0 && li.rawMask&bit(cat) == 0 {
+		return false
+	}
+	return c.mayContain(li, li.fstr(), cat, words) && re.MatchString(li.fstr())
+}
+
 // containsWord reports whether s contains one of words.
 func containsWord(s string, words []string) bool {
 	for _, w := range words {
@@ -293,22 +304,22 @@ func containsWord(s string, words []string) bool {
 
 // keywordTag reports a 本文关键词：… line.
 func (c *Cleaner) keywordTag(li *lineInfo) bool {
-	return c.mayContain(li, li.fstr, cKeywordLabel, c.comp.keywordWords) && c.comp.keywordTagRe.MatchString(li.fstr)
+	return c.lineMatches(li, cKeywordLabel, c.comp.keywordWords, c.comp.keywordTagRe)
 }
 
 // editorLine reports a 责任编辑：X line.
 func (c *Cleaner) editorLine(li *lineInfo) bool {
-	return c.mayContain(li, li.fstr, cEditor, c.comp.editorWords) && c.comp.editor.MatchString(li.fstr)
+	return c.lineMatches(li, cEditor, c.comp.editorWords, c.comp.editor)
 }
 
 // endMarkLine reports a line that is an end mark.
 func (c *Cleaner) endMarkLine(li *lineInfo) bool {
-	return c.mayContain(li, li.fstr, cEndMark, c.comp.endWords) && c.comp.endMark.MatchString(li.fstr)
+	return c.lineMatches(li, cEndMark, c.comp.endWords, c.comp.endMark)
 }
 
 // relatedLine reports a 相关阅读 heading.
 func (c *Cleaner) relatedLine(li *lineInfo) bool {
-	return c.mayContain(li, li.fstr, cRelated, c.comp.relatedWords) && c.comp.related.MatchString(li.fstr)
+	return c.lineMatches(li, cRelated, c.comp.relatedWords, c.comp.related)
 }
 
 // attribLine reports a line starting with 来源：.
@@ -423,24 +434,16 @@ func labelOnlyLine(t string) bool {
 	return (strings.HasSuffix(t, ":") || strings.HasSuffix(t, "：")) && reLabelOnly.MatchString(t)
 }
 
-// mayCodeTemplate is a necessary condition for a match of reCodeTpl:
-// {{, @@, ${, or % before a letter or underscore.
-func mayCodeTemplate(s string) bool {
-	if !containsAnyByte(s, "{@%") {
-		return false
-	}
-	if strings.Contains(s, "{{") || strings.Contains(s, "@@") || strings.Contains(s, "${") {
-		return true
-	}
-	for i := strings.IndexByte(s, '%'); i >= 0 && i+1 < len(s); {
-		if b := s[i+1]; b >= 'a' && b <= 'z' || b == '_' {
+// mayCodeTemplate is a necessary condition for a match of reCodeTpl in
+// the folded text spelled by rs: {{, @@, ${, or % before a lower-case
+// letter or underscore.
+func mayCodeTemplate(rs []rune) bool {
+	for i := 0; i+1 < len(rs); i++ {
+		switch a, b := rs[i], rs[i+1]; {
+		case a == '{' && b == '{', a == '@' && b == '@', a == '$' && b == '{',
+			a == '%' && (b >= 'a' && b <= 'z' || b == '_'):
 			return true
 		}
-		j := strings.IndexByte(s[i+1:], '%')
-		if j < 0 {
-			break
-		}
-		i += 1 + j
 	}
 	return false
 }

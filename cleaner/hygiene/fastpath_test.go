@@ -192,8 +192,8 @@ func TestScanLine(t *testing.T) {
 			for _, r := range want.runes {
 				b.WriteRune(r)
 			}
-			if got.fstr != b.String() {
-				t.Fatalf("scanLine(%q) string %q, want %q", s, got.fstr, b.String())
+			if got.fstr() != b.String() {
+				t.Fatalf("scanLine(%q) string %q, want %q", s, got.fstr(), b.String())
 			}
 			g := got.fold
 			if g.n != want.n || g.same != want.same || g.exotic != want.exotic || g.lookalike != want.lookalike ||
@@ -232,6 +232,9 @@ func TestScanLine(t *testing.T) {
 		}
 		check(string(r))
 		check("A" + string(r) + "，")
+		if r < 0x10000 {
+			check("中" + string(r) + "，。、文") // (inside a run of hanRun)
+		}
 	}
 	for _, l := range testLines(t) {
 		check(l)
@@ -319,6 +322,48 @@ func TestMatcherFlattened(t *testing.T) {
 	}
 }
 
+// TestMatcherMasks: in every node, for every rune class, the class mask
+// sends find to the edges whenever the node has an edge of that class
+// (otherwise the root's transition is the answer); the nodes with
+// outputs are exactly those from outFrom on. Then hits found on random
+// runs of overlapping term pieces equal the map trie's.
+func TestMatcherMasks(t *testing.T) {
+	c := defaultCleaner(t)
+	m := c.comp.m
+	if m.masks[0] != 0 {
+		t.Fatalf("root mask %b", m.masks[0])
+	}
+	for n := range int32(len(m.nodes) - 1) {
+		for cl := range uint16(len(m.root)) {
+			if m.masks[n]&(1<<(cl%64)) == 0 && m.step(n, cl) != m.root[cl] {
+				t.Fatalf("node %d class %d: mask says no edge, step gives %d, root %d", n, cl, m.step(n, cl), m.root[cl])
+			}
+		}
+		if hasOut := m.nodes[n+1].out > m.nodes[n].out; hasOut != (n >= m.outFrom) {
+			t.Fatalf("node %d: outputs %v, outFrom %d", n, hasOut, m.outFrom)
+		}
+	}
+	ref := newRefMatcher(m)
+	r := rand.New(rand.NewPCG(3, 5))
+	for range 3000 {
+		var b []rune
+		for k := r.IntN(16); k >= 0; k-- {
+			term := []rune(m.terms[r.IntN(len(m.terms))].text)
+			i := r.IntN(len(term))
+			j := i + 1 + r.IntN(len(term)-i)
+			if r.IntN(2) == 0 {
+				i = 0 // a prefix: the automaton goes deep, then fails
+			}
+			b = append(b, term[i:j]...)
+		}
+		comp := compactOf(foldText(string(b)))
+		want, got := ref.find(comp, maxHits), m.find(comp, maxHits, nil)
+		if diff := cmp.Diff(want, got, cmp.AllowUnexported(hit{})); diff != "" {
+			t.Fatalf("hits in %q (-map trie +flattened):\n%s", string(b), diff)
+		}
+	}
+}
+
 // TestPrefilters: wherever a regexp matches, the cheap test in front of
 // it lets it run; and the byte scans equal the strings functions they
 // replace.
@@ -343,7 +388,7 @@ func TestPrefilters(t *testing.T) {
 		for _, l := range lines {
 			l = strings.ToValidUTF8(l, "\uFFFD")
 			li := cc.analyze(l)
-			s := li.fstr
+			s := li.fstr()
 			t2 := strings.TrimRight(s, " \t\u3000")
 			for _, x := range []struct {
 				name string
@@ -361,7 +406,7 @@ func TestPrefilters(t *testing.T) {
 				{"contactObf", cc.comp.contactObf, s, contactObfFind(cc, s) != "" || !cc.comp.contactObf.MatchString(s)},
 				{"contactNum", cc.comp.contactNum, s, li.hasByte(':') || li.wideColon},
 				{"domainObf", cc.comp.domainObf, s, cc.comp.mayHideDomain(s)},
-				{"codeTemplate", reCodeTpl, s, mayCodeTemplate(s)},
+				{"codeTemplate", reCodeTpl, s, mayCodeTemplate([]rune(s))},
 				{"urlish", reURLish, strings.TrimSpace(s), urlishLine(strings.TrimSpace(s))},
 				{"htmlTag", reHTMLTag, strings.TrimSpace(s), htmlTagLine(strings.TrimSpace(s))},
 				{"labelOnly", reLabelOnly, strings.TrimSpace(s), labelOnlyLine(strings.TrimSpace(s))},
@@ -482,3 +527,52 @@ func TestScratchReuse(t *testing.T) {
 type diffErr struct{ doc, diff string }
 
 func (e *diffErr) Error() string { return e.doc + " (-first +again):\n" + e.diff }
+
+// TestDecodeRunes: decodeRune and decodeLastRune decode as
+// utf8.DecodeRuneInString and utf8.DecodeLastRuneInString do, on every
+// three-byte sequence with a three-byte lead, after and before other
+// bytes, and on random bytes.
+func TestDecodeRunes(t *testing.T) {
+	check := func(s string) {
+		if s != "" { // (decodeRune reads a byte)
+			r1, n1 := utf8.DecodeRuneInString(s)
+			if r2, n2 := decodeRune(s, 0); r1 != r2 || n1 != n2 {
+				t.Fatalf("decodeRune(%q) = %U, %d; utf8 %U, %d", s, r2, n2, r1, n1)
+			}
+		}
+		r1, n1 := utf8.DecodeLastRuneInString(s)
+		if r2, n2 := decodeLastRune(s); r1 != r2 || n1 != n2 {
+			t.Fatalf("decodeLastRune(%q) = %U, %d; utf8 %U, %d", s, r2, n2, r1, n1)
+		}
+	}
+	for b0 := 0xE0; b0 < 0xF0; b0++ {
+		for b1 := range 256 {
+			for _, b2 := range []int{0x00, 0x41, 0x80, 0x9F, 0xA0, 0xBF, 0xC0, 0xE4, 0xFF} {
+				s := string([]byte{byte(b0), byte(b1), byte(b2)})
+				for _, x := range []string{s, "a" + s, s + "b", "\x80" + s, "\xe4" + s, s[1:], s[:2]} {
+					check(x)
+				}
+			}
+		}
+	}
+	r := rand.New(rand.NewPCG(9, 9))
+	for range 200000 {
+		b := make([]byte, r.IntN(7))
+		for i := range b {
+			b[i] = byte(r.IntN(256))
+			if r.IntN(2) == 0 {
+				b[i] = 0x80 | byte(r.IntN(64))
+			}
+		}
+		check(string(b))
+	}
+}
+
+// TestIsSpace: isSpace is unicode.IsSpace on every code point.
+func TestIsSpace(t *testing.T) {
+	for r := rune(0); r <= unicode.MaxRune+1; r++ {
+		if isSpace(r) != unicode.IsSpace(r) {
+			t.Fatalf("%U: isSpace %v", r, isSpace(r))
+		}
+	}
+}

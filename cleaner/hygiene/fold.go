@@ -140,6 +140,24 @@ func decodeRune(s string, i int) (rune, int) {
 	return utf8.DecodeRuneInString(s[i:])
 }
 
+// isSpace is unicode.IsSpace, answered at once for the runes beyond
+// U+3000, the last white space character (TestIsSpace), such as Han.
+func isSpace(r rune) bool { return r <= 0x3000 && unicode.IsSpace(r) }
+
+// decodeLastRune is utf8.DecodeLastRuneInString(s), with a three-byte
+// sequence of CJK text at the end decoded inline.
+func decodeLastRune(s string) (rune, int) {
+	if n := len(s); n >= 3 {
+		if b := s[n-3]; b >= 0xE0 && b < 0xF0 && s[n-2]&0xC0 == 0x80 && s[n-1]&0xC0 == 0x80 {
+			r := rune(b&0x0F)<<12 | rune(s[n-2]&0x3F)<<6 | rune(s[n-1]&0x3F)
+			if r >= 0x800 && (r < 0xD800 || r > 0xDFFF) {
+				return r, 3
+			}
+		}
+	}
+	return utf8.DecodeLastRuneInString(s)
+}
+
 // isLookalike reports letters in look-alike code points that only NFKC
 // turns back into ASCII (math bold 𝐀𝐌𝟔𝟖, circled and squared letters).
 func isLookalike(r rune) bool {

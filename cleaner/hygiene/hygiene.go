@@ -129,7 +129,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"unicode"
 	"unicode/utf8"
 
 	"winnow/cleaner/normalize"
@@ -344,8 +343,11 @@ func (c *Cleaner) Clean(doc Document) Result {
 		if u.match != nil && c.allowed(u.match.rule, u.li) {
 			u.match = nil
 		}
+		if len(u.sigs) == 0 {
+			continue // (total and best stay zero: what score gives)
+		}
 		u.total, u.best = c.score(u.li, u.sigs)
-		if len(u.sigs) > 0 && u.total >= th.SpamScore {
+		if u.total >= th.SpamScore {
 			context = true
 		}
 	}
@@ -404,8 +406,8 @@ func isBlank(s string) bool {
 			i++
 			continue
 		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if !unicode.IsSpace(r) {
+		r, size := decodeRune(s, i)
+		if !isSpace(r) {
 			return false
 		}
 		i += size
@@ -441,7 +443,7 @@ func (c *Cleaner) allowed(rule string, li *lineInfo) bool {
 		return false
 	}
 	text := strings.TrimSpace(li.text)
-	folded := strings.TrimSpace(li.fstr)
+	folded := strings.TrimSpace(li.fstr())
 	for i, a := range c.rules.allow {
 		if a.Rule != "*" && a.Rule != rule {
 			continue
@@ -450,7 +452,7 @@ func (c *Cleaner) allowed(rule string, li *lineInfo) bool {
 			strings.TrimSpace(a.Text) == folded) {
 			return true
 		}
-		if re := c.rules.allowRe[i]; re != nil && re.MatchString(li.fstr) {
+		if re := c.rules.allowRe[i]; re != nil && re.MatchString(li.fstr()) {
 			return true
 		}
 	}
@@ -676,8 +678,14 @@ func (c *Cleaner) linkBlocks(units []*unit, context bool) {
 
 // linkInfo marks link lines and counts their URLs.
 func (c *Cleaner) linkInfo(u *unit) {
-	t := u.li.ftrim()
 	u.urls = len(c.urls(u.li))
+	// the tests below look for http, www or < at the start, a colon at
+	// the end, or URLs: without them the trimmed text is not spelled
+	first, last := u.li.ends()
+	if u.urls == 0 && first != 'h' && first != 'w' && first != '<' && last != ':' && last != '：' {
+		return
+	}
+	t := u.li.ftrim()
 	switch {
 	case urlishLine(t) || htmlTagLine(t):
 		u.linkish = true
@@ -727,17 +735,22 @@ func (c *Cleaner) applyLineRule(u *unit) {
 }
 
 // nameIndex answers whether a name occurs in a byline or credit line of
-// the document (a line with 作者, 记者, 编辑 …).
+// the document (a line with 作者, 记者, 编辑 …). The lines are gathered
+// on the first question (most pages end no paragraph with a signature).
 func (c *Cleaner) nameIndex(all []*unit) func(string) bool {
-	var b strings.Builder
-	for _, u := range all {
-		if u.li != nil && (u.li.has(cByline) || u.li.has(cEditor)) {
-			b.WriteString(u.li.fstr)
-			b.WriteByte('\n')
-		}
-	}
-	hay := b.String()
+	var hay string
+	done := false
 	return func(name string) bool {
+		if !done {
+			var b strings.Builder
+			for _, u := range all {
+				if u.li != nil && (u.li.has(cByline) || u.li.has(cEditor)) {
+					b.WriteString(u.li.fstr())
+					b.WriteByte('\n')
+				}
+			}
+			hay, done = b.String(), true
+		}
 		return strings.Contains(hay, name)
 	}
 }
@@ -745,7 +758,7 @@ func (c *Cleaner) nameIndex(all []*unit) func(string) bool {
 // assemble builds the result: the title, the kept body, the removals in
 // page order and the verdict.
 func (c *Cleaner) assemble(titles, segs, body []*unit) Result {
-	res := Result{Removed: []record.Removal{}, Body: []string{}}
+	res := Result{Removed: []record.Removal{}} // (Body: the kept lines, below)
 	type key struct{ text, kind string }
 	titleRemoved := map[key]int{} // removed title candidates not yet matched by a line
 	titleSpam := false
@@ -793,6 +806,7 @@ func (c *Cleaner) assemble(titles, segs, body []*unit) Result {
 			record1(u)
 		}
 	}
+	res.Body = kept[:0] // (the kept lines, compacted in place)
 	for i, u := range body {
 		if u.removed != nil {
 			record1(u)

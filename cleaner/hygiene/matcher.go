@@ -17,18 +17,31 @@ import (
 // fail node has (transitions not listed lead where the root's do). One
 // lookup per rune, no walk along fail links; the transitions are those
 // of the automaton. Matching allocates nothing but the hits it returns.
+//
+// Most runes of a text lead where the root's transition does (the
+// current node has no edge for them), and most nodes have no output, so
+// the matching loop asks two cheap, well-predicted questions per rune:
+// does the node's class mask hold the rune's class (a 64-bit summary of
+// its edges' classes; only then are the edges searched), and is the
+// next node one with outputs (those are numbered last).
 type matcher struct {
 	terms []acTerm
 
-	classBMP []uint16        // rune < 0x10000 -> class; 0: in no term
-	classHi  map[rune]uint16 // runes beyond the BMP
-	root     []int32         // class -> child of the root (0: none)
+	classBMP *[0x10000]uint16 // rune < 0x10000 -> class; 0: in no term
+	classHi  map[rune]uint16  // runes beyond the BMP
+	root     []int32          // class -> child of the root (0: none)
 
 	// node n's edges are edges[nodes[n].edge:nodes[n+1].edge], sorted
 	// by class, its outputs outs[nodes[n].out:nodes[n+1].out]
 	nodes []acNode
 	edges []acEdge
 	outs  []int32 // term ids: the node's own term, then those of its fail chain
+	// masks[n] has bit class%64 set for the class of every edge of node
+	// n (none for the root, whose transitions are root)
+	masks []uint64
+	// outFrom is the first node with outputs: nodes from it on have
+	// them, those before it have none (the root, 0, among them)
+	outFrom int32
 }
 
 // acNode locates a node's edges and outputs.
@@ -163,7 +176,7 @@ func (m *matcher) flatten(nodes []buildNode) {
 		}
 	}
 	slices.Sort(alphabet)
-	m.classBMP = make([]uint16, 0x10000)
+	m.classBMP = new([0x10000]uint16)
 	m.classHi = map[rune]uint16{}
 	classOf := map[rune]uint16{}
 	for i, r := range alphabet {
@@ -224,13 +237,34 @@ func (m *matcher) flatten(nodes []buildNode) {
 		}
 		trans[n] = merged
 	}
-	m.nodes = make([]acNode, len(nodes)+1)
-	for i, n := range nodes {
-		m.nodes[i] = acNode{edge: int32(len(m.edges)), out: int32(len(m.outs))}
-		for _, e := range trans[i] {
-			m.edges = append(m.edges, acEdge{e.cl, e.next})
+	// number the nodes with outputs last (stable, so the root stays 0)
+	order := make([]int32, 0, len(nodes))
+	for _, outs := range []bool{false, true} {
+		for i, n := range nodes {
+			if (len(n.out) > 0) == outs {
+				order = append(order, int32(i))
+			}
 		}
-		m.outs = append(m.outs, n.out...)
+	}
+	newID := make([]int32, len(nodes))
+	for id, old := range order {
+		newID[old] = int32(id)
+		if len(nodes[old].out) == 0 {
+			m.outFrom = int32(id) + 1
+		}
+	}
+	for cl, c := range m.root {
+		m.root[cl] = newID[c]
+	}
+	m.nodes = make([]acNode, len(nodes)+1)
+	m.masks = make([]uint64, len(nodes))
+	for id, old := range order {
+		m.nodes[id] = acNode{edge: int32(len(m.edges)), out: int32(len(m.outs))}
+		for _, e := range trans[old] {
+			m.edges = append(m.edges, acEdge{e.cl, newID[e.next]})
+			m.masks[id] |= 1 << (e.cl % 64)
+		}
+		m.outs = append(m.outs, nodes[old].out...)
 	}
 	m.nodes[len(nodes)] = acNode{edge: int32(len(m.edges)), out: int32(len(m.outs))}
 }
@@ -271,24 +305,20 @@ func (m *matcher) find(c compactText, limit int, hits []hit) []hit {
 	n := int32(0)
 	for i, r := range c.runes {
 		var cl uint16
-		if r >= 0 && r < 0x10000 {
+		if uint32(r) < 0x10000 {
 			cl = m.classBMP[r]
 		} else {
 			cl = m.classHi[r]
 		}
-		if cl == 0 {
-			n = 0 // a rune in no term: back to the root, which has no outputs
-			continue
-		}
-		if n == 0 {
-			n = m.root[cl] // (step's answer, without the call)
-		} else {
+		if m.masks[n]&(1<<(cl%64)) != 0 {
 			n = m.step(n, cl)
+		} else {
+			n = m.root[cl] // (step's answer: no edge of n has class cl)
+		}
+		if n < m.outFrom {
+			continue
 		}
 		o, oe := m.nodes[n].out, m.nodes[n+1].out
-		if o == oe {
-			continue
-		}
 		for _, id := range m.outs[o:oe] {
 			t := &m.terms[id]
 			start := i + 1 - t.runes

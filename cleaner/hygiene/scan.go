@@ -2,13 +2,12 @@ package hygiene
 
 import (
 	"slices"
-	"strings"
 	"unicode/utf8"
 )
 
 // scanLine reads li.text once: it folds it as foldText does (without the
-// map to the original), spells the folded string (li.fstr, the text
-// itself when folding changed nothing), counts the script-specific
+// map to the original), notes whether folding changed it (when it did
+// not, the text is the folded string, li.fstr), counts the script-specific
 // characters of the original (normalize.Scripts.Count), and notes the
 // counts, character flags and compact text of the folded runes as
 // noteRunes does. Its arrays are taken from sc (nil: the heap).
@@ -27,27 +26,37 @@ func (c *Cleaner) scanLine(sc *scratch, li *lineInfo) {
 	cp := compactText{runes: sc.compSlab().take(n), idx: sc.i32Slab().take(n), gap: sc.boolSlab().take(n)}
 	nr, nc := 0, 0 // runes and compact runes written
 	gap := false
-	var fs foldedString
 	var out [8]rune
 	// counts of the commonest characters, added to li's at the end
 	var nIn, trad, simp, han, rare, nonSpace int
 	for i := 0; i < len(s); {
-		if b := s[i]; b >= 0xE3 && b <= 0xE9 {
-			// a run of Han characters of the main blocks: most of a
-			// Chinese line
-			j, k, cnt := hanRun(s[i:], bmp, runes[nr:], cp.runes[nc:], cp.idx[nc:], cp.gap[nc:], int32(nr))
+		if b := s[i]; b >= 0xE3 && b <= 0xE9 || b == 0xEF {
+			// a run of Han characters of the main blocks and the
+			// commonest punctuation: most of a Chinese line
+			j, k, cnt, punct := hanRun(s[i:], bmp, runes[nr:], cp.runes[nc:], cp.idx[nc:], cp.gap[nc:], int32(nr))
 			if k > 0 {
+				commas, stops, enums := int(punct&(1<<21-1)), int(punct>>21&(1<<21-1)), int(punct>>42)
+				h := k - commas - stops - enums
 				cp.gap[nc] = gap
 				gap = false
 				i += j
 				nr += k
 				nc += k
 				nIn += k
-				han += k
+				han += h
 				nonSpace += k
 				trad += int(cnt & (1<<21 - 1))
 				simp += int(cnt >> 21 & (1<<21 - 1))
-				rare += k - int(cnt>>42)
+				rare += h - int(cnt>>42)
+				if commas > 0 { // ， folded to , (noteASCII)
+					f.same = false
+					li.asciiSet[0] |= 1 << ','
+					li.sentence = true
+				}
+				if stops > 0 { // 。 (noteOther)
+					li.sentence = true
+					li.fullStop = true
+				}
 				continue
 			}
 		}
@@ -57,7 +66,7 @@ func (c *Cleaner) scanLine(sc *scratch, li *lineInfo) {
 			r := rune(b)
 			if 'A' <= r && r <= 'Z' {
 				r += 'a' - 'A'
-				fs.change(s, i, i+1, r)
+				f.same = false
 			}
 			i++
 			runes[nr] = r
@@ -107,7 +116,7 @@ func (c *Cleaner) scanLine(sc *scratch, li *lineInfo) {
 			keep = li.noteOther(tab, r) // CJK punctuation is NFKC-stable
 		case r >= 0xFF01 && r <= 0xFF5E, r == 0x3000:
 			r = foldWide(r)
-			fs.change(s, st, i, r)
+			f.same = false
 			keep = li.noteASCII(r)
 		case r < 0x10000 && size > 1 && tab.of(r)&fFoldSame != 0:
 			f.exotic = true
@@ -118,9 +127,7 @@ func (c *Cleaner) scanLine(sc *scratch, li *lineInfo) {
 			f.lookalike = f.lookalike || isLookalike(r)
 			rs, chg, invalid := foldOther(r, size, out[:0])
 			f.invalid = f.invalid || invalid
-			if chg {
-				fs.change(s, st, i, rs...)
-			}
+			f.same = f.same && !chg
 			// room for these runes and one for each byte left
 			if need := nr + len(rs) + len(s) - i; need > len(runes) {
 				runes = growTo(runes, need)
@@ -155,11 +162,8 @@ func (c *Cleaner) scanLine(sc *scratch, li *lineInfo) {
 	li.han += han
 	li.rare += rare
 	li.nonSpace += nonSpace
-	if fs.changed {
-		f.same = false
-		li.fstr = fs.finish(s)
-	} else {
-		li.fstr = s
+	if f.same {
+		li.fs = s
 	}
 	f.runes = runes[:nr]
 	li.comp = compactText{runes: cp.runes[:nc], idx: cp.idx[:nc], gap: cp.gap[:nc]}
@@ -169,31 +173,45 @@ func (c *Cleaner) scanLine(sc *scratch, li *lineInfo) {
 	sc.boolSlab().giveBack(n - kept(cp.gap, nc, n))
 }
 
-// hanRun reads the run of Han characters of the main blocks (at most
-// 2^20-1) that s starts with, in a loop of its own so that its state
-// stays in registers. It writes the runes to rr and cr, their indices
+// hanRun reads the run of Han characters of the main blocks and of the
+// commonest punctuation (，。、) that s starts with (at most 2^20-1
+// runes), in a loop of its own so that its state stays in registers. It
+// writes the folded runes (， folds to ,) to rr and cr, their indices
 // among the folded runes (from base) to ci and false to cg, and returns
-// the bytes read, the runes written and the Traditional-only,
+// the bytes read, the runes written, the Traditional-only,
 // Simplified-only and common characters in fields of 21 bits
-// (hanCounts).
-func hanRun(s string, bmp *[0x10000]uint8, rr, cr []rune, ci []int32, cg []bool, base int32) (int, int, uint64) {
+// (hanCounts), and the punctuation read: how many ， 。 and 、 in fields
+// of 21 bits.
+func hanRun(s string, bmp *[0x10000]uint8, rr, cr []rune, ci []int32, cg []bool, base int32) (int, int, uint64, uint64) {
 	n := min(len(s)/3, len(rr), len(cr), len(ci), len(cg), 1<<20-1)
 	rr, cr, ci, cg = rr[:n], cr[:n], ci[:n], cg[:n]
-	var cnt uint64
+	var cnt, punct uint64
 	k := 0
+run:
 	for ; k < n; k++ {
 		b0, b1, b2 := s[3*k], s[3*k+1], s[3*k+2]
-		if b0 < 0xE3 || b0 > 0xE9 || b1&0xC0 != 0x80 || b2&0xC0 != 0x80 {
+		if b0 < 0xE3 || b0 > 0xEF || b1&0xC0 != 0x80 || b2&0xC0 != 0x80 {
 			break
 		}
 		r := rune(b0&0x0F)<<12 | rune(b1&0x3F)<<6 | rune(b2&0x3F)
+		fl := bmp[uint16(r)] // (of the original rune)
 		if !isHanMain(r) {
-			break
+			switch r {
+			case '，':
+				punct++
+				r = ','
+			case '。':
+				punct += 1 << 21
+			case '、':
+				punct += 1 << 42
+			default:
+				break run
+			}
 		}
-		cnt += hanCounts[bmp[uint16(r)]&(sTrad|sSimp|sCommon)]
+		cnt += hanCounts[fl&(sTrad|sSimp|sCommon)]
 		rr[k], cr[k], ci[k], cg[k] = r, r, base+int32(k), false
 	}
-	return 3 * k, k, cnt
+	return 3 * k, k, cnt, punct
 }
 
 // hanCounts are the increments of scanLine's packed counter (Traditional-
@@ -205,34 +223,6 @@ var hanCounts = func() (t [8]uint64) {
 	}
 	return t
 }()
-
-// foldedString spells the folded string while scanLine reads the text:
-// it stays empty until folding changes something.
-type foldedString struct {
-	sb      strings.Builder
-	pend    int // s[pend:] is not yet in sb; the runes folded from it spell it
-	changed bool
-}
-
-// change notes that the runes folded from s[st:en] are rs, which do not
-// spell it.
-func (fs *foldedString) change(s string, st, en int, rs ...rune) {
-	if !fs.changed {
-		fs.changed = true
-		fs.sb.Grow(len(s) + 8)
-	}
-	fs.sb.WriteString(s[fs.pend:st])
-	for _, r := range rs {
-		fs.sb.WriteRune(r)
-	}
-	fs.pend = en
-}
-
-// finish returns the folded string of s.
-func (fs *foldedString) finish(s string) string {
-	fs.sb.WriteString(s[fs.pend:])
-	return fs.sb.String()
-}
 
 // growTo returns s with at least n elements, its own first ones kept.
 func growTo[T any](s []T, n int) []T {
