@@ -30,7 +30,13 @@ import (
 // opts applied, for Connect tests.
 func listeningServer(t *testing.T, opts *server.Options) *server.Server {
 	t.Helper()
-	opts.Host, opts.Port, opts.NoSigs, opts.NoLog = "127.0.0.1", -1, true, true
+	return listeningServerOn(t, -1, opts)
+}
+
+// listeningServerOn is listeningServer on a given port (-1: random).
+func listeningServerOn(t *testing.T, port int, opts *server.Options) *server.Server {
+	t.Helper()
+	opts.Host, opts.Port, opts.NoSigs, opts.NoLog = "127.0.0.1", port, true, true
 	srv, err := server.NewServer(opts)
 	if err != nil {
 		t.Fatal(err)

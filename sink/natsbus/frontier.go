@@ -193,13 +193,13 @@ func NewFrontier(ctx context.Context, js jetstream.JetStream, o FrontierOptions)
 	if err != nil {
 		return nil, err
 	}
-	seen, err := js.KeyValue(ctx, n.Seen)
+	seen, err := bindBucket(ctx, js, n.Seen)
 	if err != nil {
-		return nil, fmt.Errorf("natsbus: bucket %s: %w", n.Seen, err)
+		return nil, err
 	}
-	leases, err := js.KeyValue(ctx, n.Leases)
+	leases, err := bindBucket(ctx, js, n.Leases)
 	if err != nil {
-		return nil, fmt.Errorf("natsbus: bucket %s: %w", n.Leases, err)
+		return nil, err
 	}
 	return &Frontier{
 		js: js, cfg: cfg, names: n, o: o, log: log, pub: pub, seen: seen, leases: leases,

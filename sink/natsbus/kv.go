@@ -28,9 +28,9 @@ func OpenState(ctx context.Context, js jetstream.JetStream, c Config) (*State, e
 	if err != nil {
 		return nil, err
 	}
-	kv, err := js.KeyValue(ctx, n.State)
+	kv, err := bindBucket(ctx, js, n.State)
 	if err != nil {
-		return nil, fmt.Errorf("natsbus: bucket %s: %w", n.State, err)
+		return nil, err
 	}
 	return &State{kv: kv}, nil
 }
@@ -57,11 +57,40 @@ func OpenLeases(ctx context.Context, js jetstream.JetStream, c Config) (*State, 
 	if err != nil {
 		return nil, err
 	}
-	kv, err := js.KeyValue(ctx, n.Leases)
+	kv, err := bindBucket(ctx, js, n.Leases)
 	if err != nil {
-		return nil, fmt.Errorf("natsbus: bucket %s: %w", n.Leases, err)
+		return nil, err
 	}
 	return &State{kv: kv}, nil
+}
+
+// bindWindow is how long bindBucket keeps retrying a cluster that cannot
+// answer: a leader election or a restarted node catching up takes seconds.
+const bindWindow = time.Minute
+
+// bindBucket binds to a key-value bucket. While the cluster cannot answer
+// (no responders, a timeout, JetStream not current) it retries with
+// backoff for up to bindWindow, so a process that starts during a
+// failover waits it out instead of exiting; a missing bucket or a refused
+// request fails at once.
+func bindBucket(ctx context.Context, js jetstream.JetStream, bucket string) (jetstream.KeyValue, error) {
+	deadline := time.Now().Add(bindWindow)
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		kv, err := js.KeyValue(ctx, bucket)
+		switch {
+		case err == nil:
+			return kv, nil
+		case errors.Is(err, jetstream.ErrBucketNotFound), classify(err) != classTransient, time.Now().Add(wait).After(deadline):
+			return nil, fmt.Errorf("natsbus: bucket %s: %w", bucket, err)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil, fmt.Errorf("natsbus: bucket %s: %w (last error: %v)", bucket, ctx.Err(), err)
+		case <-t.C:
+		}
+	}
 }
 
 // Create stores value under key only if the key holds no value (never

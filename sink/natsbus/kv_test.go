@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"net"
 	"slices"
 	"strconv"
 	"sync"
@@ -11,6 +12,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/nats-io/nats-server/v2/server"
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
 )
 
 func openTestState(t *testing.T) *State {
@@ -241,5 +245,55 @@ func TestStateCompareAndSet(t *testing.T) {
 	empty := openTestState(t)
 	if keys, err := empty.Keys(ctx, ""); err != nil || len(keys) != 0 {
 		t.Errorf("Keys of an empty bucket = %v, %v", keys, err)
+	}
+}
+
+// TestBindBucketWaitsOutAnOutage: a process binding to its buckets while
+// the server is down (a restarted node, a leader election) waits until
+// the server answers instead of failing; a bucket that does not exist
+// fails at once.
+func TestBindBucketWaitsOutAnOutage(t *testing.T) {
+	dir := t.TempDir()
+	opts := &server.Options{JetStream: true, StoreDir: dir}
+	srv := listeningServer(t, opts)
+	port := srv.Addr().(*net.TCPAddr).Port
+	nc, err := nats.Connect(srv.ClientURL(), nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(nc.Close)
+	js, err := jetstream.New(nc, jetstream.WithDefaultTimeout(500*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Partitions: 2}
+	if _, err := EnsureStreams(t.Context(), js, cfg); err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	if _, err := OpenLeases(t.Context(), js, Config{Partitions: 2, Namespace: "other"}); !errors.Is(err, jetstream.ErrBucketNotFound) || time.Since(start) > 2*time.Second {
+		t.Errorf("missing bucket: %v after %s, want ErrBucketNotFound at once", err, time.Since(start))
+	}
+
+	srv.Shutdown()
+	srv.WaitForShutdown()
+	done := make(chan error, 1)
+	go func() {
+		_, err := OpenLeases(t.Context(), js, cfg)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Fatalf("OpenLeases returned while the server was down: %v", err)
+	case <-time.After(1500 * time.Millisecond):
+	}
+	listeningServerOn(t, port, &server.Options{JetStream: true, StoreDir: dir})
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("OpenLeases after the restart: %v", err)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("OpenLeases still waiting 20s after the server came back")
 	}
 }
