@@ -15,6 +15,7 @@ import (
 	"winnow/cleaner/extract"
 	"winnow/cleaner/normalize"
 	"winnow/crawler/demosite"
+	"winnow/internal/cputime"
 	"winnow/sink/record"
 	"winnow/sink/record/recordtest"
 )
@@ -210,14 +211,14 @@ func BenchmarkClean(b *testing.B) {
 		b.Run(p.name, func(b *testing.B) {
 			b.SetBytes(int64(len(p.page)))
 			b.ReportAllocs()
-			cpu0 := processCPU()
+			cpu0 := cputime.Process()
 			for b.Loop() {
 				if _, err := c.Clean(b.Context(), Input{URL: "https://news.example.cn/a/1.html", Body: p.page}); err != nil {
 					b.Fatal(err)
 				}
 			}
 			b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "pages/s")
-			if cpu := processCPU() - cpu0; cpu > 0 {
+			if cpu := cputime.Process() - cpu0; cpu > 0 {
 				b.ReportMetric(float64(b.N)/cpu.Seconds(), "pages/cpu-s")
 			}
 		})
@@ -239,7 +240,7 @@ func BenchmarkExtractLinkDense(b *testing.B) {
 	b.SetBytes(int64(len(pages[0])))
 	b.ReportAllocs()
 	i := 0
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		p := pages[i%len(pages)]
 		i++
@@ -247,7 +248,7 @@ func BenchmarkExtractLinkDense(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	if cpu := processCPU() - cpu0; cpu > 0 {
+	if cpu := cputime.Process() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }

@@ -172,25 +172,11 @@ func refDetectLang(text, htmlLang string) string {
 			letters++
 		}
 	}
-	if letters > 0 && han*2 >= letters && kana*10 < han {
+	lc := langCounts{han: han, kana: kana, letters: letters}
+	if lc.zh() {
 		return "zh"
 	}
-	l := strings.ToLower(strings.TrimSpace(htmlLang))
-	if i := strings.IndexAny(l, "-_"); i >= 0 {
-		l = l[:i]
-	}
-	if len(l) < 2 || len(l) > 3 {
-		return ""
-	}
-	for _, r := range l {
-		if r < 'a' || r > 'z' {
-			return ""
-		}
-	}
-	if l == "zh" && letters > 0 && han*5 < letters {
-		return ""
-	}
-	return l
+	return attrLang(htmlLang, lc)
 }
 
 // TestLangPunctuationNotLetters: the punctuation detectLang skips before

@@ -58,6 +58,13 @@ func detectLang(title, body, htmlLang string) string {
 	if zh || lc.zh() {
 		return "zh"
 	}
+	return attrLang(htmlLang, lc)
+}
+
+// attrLang is the primary subtag of a lang attribute, or "" when it is no
+// language tag or claims Chinese for a sample (counted in lc) that is
+// mostly not.
+func attrLang(htmlLang string, lc langCounts) string {
 	l := strings.ToLower(strings.TrimSpace(htmlLang))
 	if i := strings.IndexAny(l, "-_"); i >= 0 {
 		l = l[:i]

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"winnow/internal/cputime"
 )
 
 // benchDoc is the host article with the corpus lines of one expectation:
@@ -208,11 +210,11 @@ func benchClean(b *testing.B, doc Document) {
 	c := defaultCleaner(b)
 	b.SetBytes(docBytes(doc))
 	b.ReportAllocs()
-	cpu0 := processCPU()
+	cpu0 := cputime.Process()
 	for b.Loop() {
 		c.Clean(doc)
 	}
-	if cpu := processCPU() - cpu0; cpu > 0 {
+	if cpu := cputime.Process() - cpu0; cpu > 0 {
 		b.ReportMetric(float64(cpu.Nanoseconds())/float64(b.N), "cpu-ns/op")
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"winnow/crawler/demosite"
+	"winnow/internal/cputime"
 	"winnow/sink"
 	"winnow/sink/natsbus"
 	"winnow/sink/postgres"
@@ -76,7 +77,7 @@ func benchBus(b *testing.B, store sink.Store, bodyBytes int, search func() error
 		for _, a := range recs {
 			bytes += int64(len(a.Body))
 		}
-		cpu0, wall0 := sinktest.CPUTime(), time.Now()
+		cpu0, wall0 := cputime.Process(), time.Now()
 		for start := 0; start < len(recs); start += 512 {
 			if err := pub.WriteBatch(ctx, recs[start:min(start+512, len(recs))]); err != nil {
 				b.Fatal(err)
@@ -94,7 +95,7 @@ func benchBus(b *testing.B, store sink.Store, bodyBytes int, search func() error
 			time.Sleep(5 * time.Millisecond)
 		}
 		wall += time.Since(wall0)
-		cpu += sinktest.CPUTime() - cpu0
+		cpu += cputime.Process() - cpu0
 		total += n
 	}
 	b.ReportMetric(float64(total)/wall.Seconds(), "articles/s")
@@ -190,12 +191,12 @@ politeness: {min_delay: 1ms, concurrency: 32, ignore_robots: true}
 			b.Fatal(err)
 		}
 		data := filepath.Join(dir, "data")
-		cpu0, wall0 := sinktest.CPUTime(), time.Now()
+		cpu0, wall0 := cputime.Process(), time.Now()
 		var errb strings.Builder
 		code := run(context.Background(), []string{"run", "--sources", srcDir, "--allow-net", "127.0.0.0/8", "--data", data,
 			"--until-idle", "--quiet", "--no-archive", "--workers", "32", "--idle-poll", "100ms"},
 			stdio{in: strings.NewReader(""), out: io.Discard, err: &errb})
-		wall, cpu := time.Since(wall0), sinktest.CPUTime()-cpu0
+		wall, cpu := time.Since(wall0), cputime.Process()-cpu0
 		srv.Close()
 		if code != 0 {
 			b.Fatalf("run: exit %d\n%s", code, errb.String())

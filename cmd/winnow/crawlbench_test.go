@@ -17,12 +17,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"winnow/crawler/demosite"
 	"winnow/crawler/source"
+	"winnow/internal/cputime"
 )
 
 var (
@@ -42,14 +42,10 @@ const (
 // VmHWM, as getrusage's maxrss counts the memory of the process that
 // forked this one (go test) when that was larger.
 func rusage() (cpu time.Duration, peakRSS int64) {
-	var ru syscall.Rusage
-	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
-		panic(err)
-	}
-	cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+	cpu = cputime.Process()
 	status, err := os.ReadFile("/proc/self/status")
 	if err != nil {
-		return cpu, ru.Maxrss << 10 // KiB on Linux
+		panic(err)
 	}
 	for line := range strings.Lines(string(status)) {
 		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
@@ -57,7 +53,7 @@ func rusage() (cpu time.Duration, peakRSS int64) {
 			return cpu, kb << 10
 		}
 	}
-	return cpu, ru.Maxrss << 10
+	panic("no VmHWM in /proc/self/status")
 }
 
 // siteStats is what the site process reports about one site.

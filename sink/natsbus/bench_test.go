@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"strings"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"winnow/internal/cputime"
 	"winnow/sink/record"
 )
 
@@ -34,19 +34,11 @@ func benchBus(b *testing.B) (*Conn, Config) {
 	return c, cfg
 }
 
-// cpuTime returns the CPU time (user + system) this process has used,
-// the embedded server's included.
-func cpuTime() time.Duration {
-	var ru syscall.Rusage
-	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
-}
-
 // report adds msgs/s (wall clock: bound by the disk's fsync rate with
 // SyncAlways) and CPU microseconds per message (client and server).
 func report(b *testing.B, start time.Time, cpu0 time.Duration) {
 	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "msgs/s")
-	b.ReportMetric(float64(cpuTime()-cpu0)/float64(time.Microsecond)/float64(b.N), "cpu-µs/msg")
+	b.ReportMetric(float64(cputime.Process()-cpu0)/float64(time.Microsecond)/float64(b.N), "cpu-µs/msg")
 }
 
 // BenchmarkPublish measures publishing ~20 KB records to the embedded
@@ -64,7 +56,7 @@ func BenchmarkPublish(b *testing.B) {
 		}
 		b.SetBytes(int64(size))
 		b.ResetTimer()
-		start, cpu0 := time.Now(), cpuTime()
+		start, cpu0 := time.Now(), cputime.Process()
 		for i := range b.N {
 			if err := p.Write(context.Background(), recs[i]); err != nil {
 				b.Fatal(err)
@@ -82,7 +74,7 @@ func BenchmarkPublish(b *testing.B) {
 			}
 			b.SetBytes(int64(size))
 			b.ResetTimer()
-			start, cpu0 := time.Now(), cpuTime()
+			start, cpu0 := time.Now(), cputime.Process()
 			for i := 0; i < b.N; i += 1024 {
 				if err := p.WriteBatch(context.Background(), recs[i:min(i+1024, b.N)]); err != nil {
 					b.Fatal(err)
@@ -117,7 +109,7 @@ func BenchmarkConsume(b *testing.B) {
 		return nil
 	})
 	b.ResetTimer()
-	start, cpu0 := time.Now(), cpuTime()
+	start, cpu0 := time.Now(), cputime.Process()
 	err := Consume(ctx, c.JetStream(), ConsumerConfig{Config: cfg, Stream: "ARTICLES", Durable: "bench", BatchSize: 256}, w)
 	if err != nil {
 		b.Fatal(err)

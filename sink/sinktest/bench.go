@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"testing"
 
+	"winnow/internal/cputime"
 	"winnow/sink/record"
 )
 
@@ -51,7 +52,7 @@ func BenchWriteBatch(b *testing.B, write BatchWriter, bodyBytes, batchSize int) 
 		b.SetBytes(bytes / int64(b.N))
 	}
 	ctx := b.Context()
-	cpu0 := CPUTime()
+	cpu0 := cputime.Process()
 	b.ResetTimer()
 	for start := 0; start < len(recs); start += batchSize {
 		batch := recs[start:min(start+batchSize, len(recs))]
@@ -65,7 +66,7 @@ func BenchWriteBatch(b *testing.B, write BatchWriter, bodyBytes, batchSize int) 
 	}
 	b.StopTimer()
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rows/s")
-	if cpu := CPUTime() - cpu0; cpu > 0 && b.N > 0 {
+	if cpu := cputime.Process() - cpu0; cpu > 0 && b.N > 0 {
 		b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/row")
 	}
 }

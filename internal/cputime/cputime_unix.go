@@ -1,15 +1,15 @@
 //go:build unix
 
-package cleaner
+package cputime
 
 import (
 	"syscall"
 	"time"
 )
 
-// processCPU is the process's user+system CPU time so far (GC workers
-// included), for pages per CPU-second on a shared machine.
-func processCPU() time.Duration {
+// Process returns the user+system CPU time of this process so far; 0
+// when the system does not say.
+func Process() time.Duration {
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0
