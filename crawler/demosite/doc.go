@@ -30,7 +30,11 @@
 // NewLinkDense serves N article-like pages of an exact size, each linking
 // to many others (duplicates and tracking-parameter variants included),
 // optionally spread over several host names, generated on the fly from the
-// page number; it counts fetches per page.
+// page number; it counts fetches per page. Pages come in two layouts:
+// LayoutArticleText (nearly all article paragraphs, the heaviest case for
+// extraction and hygiene) and LayoutPortal (composed like a portal's
+// article page: scripts, channel bar, article, related and hot lists,
+// footer).
 //
 // The package uses the standard library, golang.org/x/text encodings and
 // winnow/sink/record (for its constants) only. Traditional text comes from
