@@ -28,6 +28,7 @@ import (
 var (
 	benchPages   = flag.Int("crawl.pages", 2000, "pages of the generated link-dense site for BenchmarkCrawlLinkDense")
 	benchArchive = flag.Bool("crawl.archive", true, "archive responses as WARC in BenchmarkCrawlLinkDense, as winnow crawl does by default")
+	benchPace    = flag.Duration("crawl.plain-pace", 0, "start the plain fetch's requests this far apart (0: at once), to measure what pacing alone costs")
 )
 
 // benchSiteEnv makes the test binary a link-dense site server (its value
@@ -167,6 +168,9 @@ func (s *benchSite) stop() {
 // links) and article-text (80% article text, the heaviest case for the
 // content path).
 //
+// -crawl.plain-pace paces the plain fetch, to measure what pacing alone
+// costs a client (see the README).
+//
 //	go test ./cmd/winnow -run '^$' -bench CrawlLinkDense -benchtime 1x -crawl.pages 20000
 func BenchmarkCrawlLinkDense(b *testing.B) {
 	for _, layout := range []demosite.Layout{demosite.LayoutPortal, demosite.LayoutArticleText} {
@@ -183,7 +187,7 @@ func benchmarkCrawlLinkDense(b *testing.B, layout demosite.Layout) {
 		// Plain net/http: every page once, 32 workers.
 		cpu0, _ := rusage()
 		wall0 := time.Now()
-		fetchAll(b, site.plain, m, 32)
+		fetchAll(b, site.plain, m, 32, *benchPace)
 		plainWall := time.Since(wall0)
 		cpu1, _ := rusage()
 		s1 := site.stats(b, site.plain)
@@ -234,8 +238,9 @@ politeness: {min_delay: 1us, concurrency: 32, ignore_robots: true}
 	}
 }
 
-// fetchAll GETs every page of m once with n workers and discards bodies.
-func fetchAll(b *testing.B, base string, m demosite.LinkDenseManifest, n int) {
+// fetchAll GETs every page of m once with n workers and discards bodies,
+// starting requests pace apart when pace > 0.
+func fetchAll(b *testing.B, base string, m demosite.LinkDenseManifest, n int, pace time.Duration) {
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: n}}
 	defer client.CloseIdleConnections()
 	paths := make(chan string)
@@ -253,7 +258,16 @@ func fetchAll(b *testing.B, base string, m demosite.LinkDenseManifest, n int) {
 			}
 		})
 	}
+	var tick <-chan time.Time
+	if pace > 0 {
+		t := time.NewTicker(pace)
+		defer t.Stop()
+		tick = t.C
+	}
 	for _, p := range m.Pages {
+		if tick != nil {
+			<-tick
+		}
 		paths <- p.Path
 	}
 	close(paths)
