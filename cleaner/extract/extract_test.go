@@ -488,6 +488,37 @@ func TestCanonicalLink(t *testing.T) {
 	}
 }
 
+// TestTitleBeforeSubtitle: in a table layout without <h1>, the title
+// cell is the title and the dash-led subtitle cell under it (the nearer
+// one to the body) the subtitle.
+func TestTitleBeforeSubtitle(t *testing.T) {
+	x := newExtractor(t, Options{})
+	body := `<p>本报讯 日前，市人大代表走进河口镇，围绕乡村振兴开展专题调研，听取群众意见建议。</p><p>代表们先后来到村卫生室、农贸市场和产业园区，详细了解当地发展情况。</p>`
+	for _, tc := range []struct{ name, cells, title, subtitle string }{
+		{"dash-led subtitle",
+			`<tr><td class="title">人大代表走进河口镇开展专题调研</td></tr><tr><td class="subtitle">——倾听民声 汇聚民智</td></tr>`,
+			"人大代表走进河口镇开展专题调研", "倾听民声 汇聚民智"},
+		{"subtitle by class",
+			`<tr><td class="title">人大代表走进河口镇开展专题调研</td></tr><tr><td class="sub-title">倾听民声 汇聚民智</td></tr>`,
+			"人大代表走进河口镇开展专题调研", "倾听民声 汇聚民智"},
+		{"only a subtitle-like cell",
+			`<tr><td class="title">——人大代表走进河口镇开展专题调研</td></tr>`,
+			"——人大代表走进河口镇开展专题调研", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			page := `<html><head><title>专题调研_梧州零距离网</title></head><body><table>` + tc.cells +
+				`<tr><td class="content">` + body + `</td></tr></table></body></html>`
+			d, err := x.Extract(Input{URL: "http://www.example.cn/news/1.html", Body: []byte(page)})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d.Article.Title != tc.title || d.Article.Subtitle != tc.subtitle {
+				t.Errorf("title %q, subtitle %q; want %q, %q", d.Article.Title, d.Article.Subtitle, tc.title, tc.subtitle)
+			}
+		})
+	}
+}
+
 func TestLang(t *testing.T) {
 	for _, tc := range []struct{ text, htmlLang, want string }{
 		{"这是一段中文文字，用来检测语言。", "", "zh"},

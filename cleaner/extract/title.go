@@ -252,7 +252,8 @@ func (p *page) bestH1(r *htmlResult) int32 {
 }
 
 // titleElem finds, when no <h1> exists, the nearest heading (h2-h6) or
-// element whose class names a title before the first body paragraph.
+// element whose class names a title before the first body paragraph; a
+// subtitle ("——副标题", class "subtitle") only when nothing else is.
 func (p *page) titleElem(r *htmlResult) int32 {
 	limit := regionStart(r)
 	if len(r.body) > 0 {
@@ -261,7 +262,7 @@ func (p *page) titleElem(r *htmlResult) int32 {
 	if limit < 0 {
 		limit = int32(len(p.elems))
 	}
-	best := int32(-1)
+	best, subtitle := int32(-1), int32(-1)
 	for i := int32(0); i < limit && i < int32(len(p.elems)); i++ {
 		e := &p.elems[i]
 		switch e.tag {
@@ -278,7 +279,14 @@ func (p *page) titleElem(r *htmlResult) int32 {
 		if n < 4 || n > 120 || e.st.linkDensity() > 0.5 {
 			continue
 		}
+		if subtitleText(p.titleText(i), p, i) != "" {
+			subtitle = i
+			continue
+		}
 		best = i
+	}
+	if best < 0 {
+		return subtitle
 	}
 	return best
 }

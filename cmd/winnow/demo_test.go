@@ -70,6 +70,9 @@ func TestDemoCrawl(t *testing.T) {
 	if r.spamLinesRemoved != r.spamLines || r.spamLines == 0 {
 		t.Errorf("%d of %d injected spam lines removed: %v", r.spamLinesRemoved, r.spamLines, r.problems)
 	}
+	if n := r.articles - r.spamPages; r.titles != n || r.dates != n || r.authors != n || r.bodies != n {
+		t.Errorf("extraction vs the manifest: title %d, date %d, authors %d, body %d of %d", r.titles, r.dates, r.authors, r.bodies, n)
+	}
 	for _, a := range recs {
 		if strings.Contains(a.URL, m.DisallowPrefix) {
 			t.Errorf("record from a disallowed path: %s", a.URL)
