@@ -151,17 +151,13 @@ func checkDemo(m demosite.Manifest, reqs []demosite.Request, recs []*record.Arti
 			}
 			continue
 		}
-		if a.Title == want.Title {
-			r.titles++
-		}
-		if a.PublishedAt == want.Published {
-			r.dates++
-		}
-		if strings.Join(a.Authors, ",") == strings.Join(want.Authors, ",") {
-			r.authors++
-		}
+		r.titles += r.field(want.Path, "title", a.Title, want.Title)
+		r.dates += r.field(want.Path, "date", a.PublishedAt, want.Published)
+		r.authors += r.field(want.Path, "authors", strings.Join(a.Authors, ","), strings.Join(want.Authors, ","))
 		if bodyMatches(a.Paragraphs(), want.Body) {
 			r.bodies++
+		} else {
+			r.problems = append(r.problems, "body differs from the manifest: "+want.Path)
 		}
 		text := a.Title + "\n" + a.Body
 		for _, l := range want.Removed {
@@ -183,6 +179,16 @@ func checkDemo(m demosite.Manifest, reqs []demosite.Request, recs []*record.Arti
 		}
 	}
 	return r
+}
+
+// field returns 1 when an extracted field equals the manifest's, and
+// otherwise notes the difference as a problem and returns 0.
+func (r *demoReport) field(path, name, got, want string) int {
+	if got == want {
+		return 1
+	}
+	r.problems = append(r.problems, fmt.Sprintf("%s %q, manifest %q: %s", name, got, want, path))
+	return 0
 }
 
 // bodyMatches compares paragraphs, allowing the seed's optional trailing

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -136,4 +137,43 @@ func readRecords(t *testing.T, path string) []*record.Article {
 		t.Fatal(err)
 	}
 	return recs
+}
+
+// TestCheckDemoNamesDifferences: records built from the manifest pass
+// every check; a wrong title, date or missing author is counted and
+// named with its page.
+func TestCheckDemoNamesDifferences(t *testing.T) {
+	m := demosite.New(demosite.Options{}).Manifest()
+	conv, err := normalize.New(normalize.Default)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []*record.Article
+	var first *record.Article
+	for _, a := range m.Articles {
+		rec := &record.Article{CanonicalURL: "http://demo.test" + a.Path, Title: a.Title, PublishedAt: a.Published,
+			Authors: a.Authors, Body: strings.Join(a.Body, "\n")}
+		if a.Kind == demosite.KindSpamPage {
+			rec.Hygiene.Verdict = record.VerdictSpamPage
+		} else if first == nil {
+			first = rec
+		}
+		recs = append(recs, rec)
+	}
+	r := checkDemo(m, nil, recs, conv)
+	n := r.articles - r.spamPages
+	if r.titles != n || r.dates != n || r.authors != n || r.bodies != n || len(r.problems) != 0 {
+		t.Fatalf("exact records: title %d date %d authors %d body %d of %d; problems %v", r.titles, r.dates, r.authors, r.bodies, n, r.problems)
+	}
+	first.Title, first.PublishedAt, first.Authors = "——副标题", "", nil
+	r = checkDemo(m, nil, recs, conv)
+	if r.titles != n-1 || r.dates != n-1 || r.authors != n-1 || len(r.problems) != 3 {
+		t.Fatalf("one record wrong: title %d date %d authors %d of %d; problems %v", r.titles, r.dates, r.authors, n, r.problems)
+	}
+	u, _ := url.Parse(first.CanonicalURL)
+	for _, p := range r.problems {
+		if !strings.HasSuffix(p, ": "+u.Path) {
+			t.Errorf("problem %q does not name the page %s", p, u.Path)
+		}
+	}
 }
