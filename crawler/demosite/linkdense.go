@@ -224,14 +224,14 @@ func (d *LinkDense) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n, isPage := d.pageOf(r.URL.Path)
 	if !isPage || hi < 0 || (len(d.hosts) > 0 && n%len(d.hosts) != hi) {
 		d.other.Add(1)
+		c := d.channel(r.URL.Path)
 		switch {
 		case hi >= 0 && r.URL.Path == "/robots.txt":
 			w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 			writeAll(w, r, []byte("User-agent: *\nAllow: /\n"))
 		case hi >= 0 && (r.URL.Path == "/" || r.URL.Path == "/index.html"):
 			d.serveListing(w, r, hi, 0, linkDenseName)
-		case hi >= 0 && d.layout == LayoutPortal && channelOf(r.URL.Path) >= 0:
-			c := channelOf(r.URL.Path)
+		case hi >= 0 && c >= 0:
 			d.serveListing(w, r, hi, c*997%d.pages, portalChannels[c].name+" - "+linkDenseName)
 		default:
 			http.NotFound(w, r)

@@ -199,6 +199,12 @@ func TestLinkDenseDeterministic(t *testing.T) {
 // shares of scripts and visible text, the number of links, channel pages
 // that answer, and outside links that stay outside.
 func TestLinkDensePortal(t *testing.T) {
+	text := demosite.NewLinkDense(demosite.Options{Pages: 10})
+	rec := httptest.NewRecorder()
+	text.ServeHTTP(rec, httptest.NewRequestWithContext(context.Background(), "GET", "/channel/local/", nil))
+	if rec.Code != 404 {
+		t.Errorf("article-text layout serves a channel page: status %d", rec.Code)
+	}
 	d := demosite.NewLinkDense(demosite.Options{Pages: 1000, Layout: demosite.LayoutPortal})
 	rawRE := regexp.MustCompile(`(?is)<(script|style)[^>]*>.*?</(script|style)>`)
 	tagRE := regexp.MustCompile(`(?s)<[^>]+>`)

@@ -184,8 +184,12 @@ var (
 	portalEditors   = []string{"周敏", "吴昊", "郑丽"}
 )
 
-// channelOf returns which channel a listing path is, or -1.
-func channelOf(path string) int {
+// channel returns which channel listing path is, or -1 (always -1 in
+// layouts without a channel bar).
+func (d *LinkDense) channel(path string) int {
+	if d.layout != LayoutPortal {
+		return -1
+	}
 	slug, ok := strings.CutPrefix(path, channelPrefix)
 	if !ok {
 		return -1

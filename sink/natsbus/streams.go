@@ -328,7 +328,7 @@ func checkNoEviction(name string, c jetstream.StreamConfig, st jetstream.StreamS
 }
 
 func ensureKV(ctx context.Context, js jetstream.JetStream, want jetstream.KeyValueConfig) (string, error) {
-	kv, err := js.KeyValue(ctx, want.Bucket)
+	kv, err := bindBucket(ctx, js, want.Bucket)
 	if errors.Is(err, jetstream.ErrBucketNotFound) {
 		if _, err := js.CreateKeyValue(ctx, want); err != nil {
 			return "", fmt.Errorf("natsbus: create bucket %s: %w", want.Bucket, err)
@@ -336,7 +336,7 @@ func ensureKV(ctx context.Context, js jetstream.JetStream, want jetstream.KeyVal
 		return ActionCreated, nil
 	}
 	if err != nil {
-		return "", fmt.Errorf("natsbus: bucket %s: %w", want.Bucket, err)
+		return "", err
 	}
 	st, err := kv.Status(ctx)
 	if err != nil {
