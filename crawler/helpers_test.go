@@ -183,17 +183,6 @@ func (r *recorder) byURL(t *testing.T) map[string]string {
 	return out
 }
 
-func (r *recorder) pagePaths() []string {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	var out []string
-	for _, p := range r.pages {
-		out = append(out, strings.TrimPrefix(p.URL[strings.Index(p.URL, "://")+3:], strings.SplitN(p.URL[strings.Index(p.URL, "://")+3:], "/", 2)[0]))
-	}
-	slices.Sort(out)
-	return out
-}
-
 // parseSource builds a validated source from YAML.
 func parseSource(t testing.TB, yaml string, args ...any) *source.Source {
 	t.Helper()

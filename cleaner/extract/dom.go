@@ -443,15 +443,6 @@ func (w *walker) leave(n *html.Node) {
 	w.stack = w.stack[:len(w.stack)-1]
 }
 
-func (w *walker) inBody() bool {
-	for _, i := range w.stack {
-		if w.p.elems[i].tag == atom.Body {
-			return true
-		}
-	}
-	return false
-}
-
 // bumpTop adds a count to the innermost open element.
 func (w *walker) bumpTop(f func(*stats)) {
 	if len(w.stack) > 0 {

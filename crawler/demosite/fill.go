@@ -20,8 +20,6 @@ func (t text) in(script string) string {
 	return t.hans
 }
 
-func (t text) isZero() bool { return t.hans == "" && t.hant == "" }
-
 // plain is text without Han characters (the same in both scripts).
 func plain(s string) text { return text{s, s} }
 

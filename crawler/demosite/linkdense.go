@@ -248,8 +248,6 @@ func (d *LinkDense) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d.buffers.Put(buf)
 }
 
-func (d *LinkDense) title(n int) string { return string(d.appendTitle(nil, n)) }
-
 // appendTitle appends the headline of page n.
 func (d *LinkDense) appendTitle(b []byte, n int) []byte {
 	b = append(b, d.titles[n%len(d.titles)]...)
