@@ -72,19 +72,9 @@ func TestFaultKillSink(t *testing.T) {
 
 	sink := startWinnow(t, "sink (restarted)", b.env, "sink", "sqlite", "--data", data)
 	waitFor(t, time.Minute, "every record stored", func() bool { return countSQLite(t, db) >= len(recs) })
-	waitConsumerDone(t, b, "sink-sqlite")
+	waitAcked(t, time.Minute, b.conn.JetStream(), b.names.Articles, "sink-sqlite")
 	sink.stop(30 * time.Second)
 	wantDemoArticles(t, readSQLite(t, db), recordsHost(t, recs))
-}
-
-// waitConsumerDone waits until the durable consumer has acknowledged
-// everything in ARTICLES.
-func waitConsumerDone(t testing.TB, b *bus, durable string) {
-	t.Helper()
-	waitFor(t, time.Minute, durable+" caught up", func() bool {
-		w, inflight, err := natsbus.ConsumerLag(t.Context(), b.conn.JetStream(), b.names.Articles, durable)
-		return err == nil && w == 0 && inflight == 0
-	})
 }
 
 // tcpProxy forwards a local port to target until it is cut; restore
@@ -191,7 +181,7 @@ func TestFaultPostgresOutage(t *testing.T) {
 	}
 	proxy.restore()
 	waitFor(t, 90*time.Second, "every record stored", func() bool { return countPostgres(t, dsn, schema) >= len(recs) })
-	waitConsumerDone(t, b, "sink-postgres")
+	waitAcked(t, time.Minute, b.conn.JetStream(), b.names.Articles, "sink-postgres")
 	sink.stop(30 * time.Second)
 	if !strings.Contains(sink.stderr.String(), "redelivering later") {
 		t.Errorf("the sink never retried a write; was the outage noticed?\n%s", tail(sink.stderr.String(), 2000))
@@ -223,7 +213,7 @@ func TestFaultDuplicatePublish(t *testing.T) {
 	}
 	data := t.TempDir()
 	sink := startWinnow(t, "sink", b.env, "sink", "sqlite", "--data", data)
-	waitConsumerDone(t, b, "sink-sqlite")
+	waitAcked(t, time.Minute, b.conn.JetStream(), b.names.Articles, "sink-sqlite")
 	sink.stop(30 * time.Second)
 	wantDemoArticles(t, readSQLite(t, filepath.Join(data, "winnow.db")), recordsHost(t, recs))
 }
@@ -248,7 +238,7 @@ func TestFaultPoisonRecord(t *testing.T) {
 
 	data := t.TempDir()
 	sink := startWinnow(t, "sink", b.env, "sink", "sqlite", "--data", data)
-	waitConsumerDone(t, b, "sink-sqlite")
+	waitAcked(t, time.Minute, b.conn.JetStream(), b.names.Articles, "sink-sqlite")
 	sink.stop(30 * time.Second)
 	wantDemoArticles(t, readSQLite(t, filepath.Join(data, "winnow.db")), recordsHost(t, recs))
 
@@ -323,7 +313,7 @@ func TestFaultFullStream(t *testing.T) {
 	runWinnow(t, b.env, "admin", "init", "--sink-durables", "sink-sqlite", "--articles-max-msgs", "0")
 	waitFor(t, 2*time.Minute, "every article stored", func() bool { return countSQLite(t, db) >= 164 })
 	waitFor(t, time.Minute, "an idle frontier", func() bool { msgs, _ := b.streamState(b.names.Frontier); return msgs == 0 })
-	waitConsumerDone(t, b, "sink-sqlite")
+	waitAcked(t, time.Minute, b.conn.JetStream(), b.names.Articles, "sink-sqlite")
 	worker.stop(30 * time.Second)
 	sink.stop(30 * time.Second)
 	if msgs, first := b.streamState(b.names.Articles); msgs != 164 || first != 1 {
@@ -419,8 +409,8 @@ func TestFaultTwoWorkersTwoSinks(t *testing.T) {
 		return countSQLite(t, filepath.Join(dataA, "winnow.db")) >= wantRows && countB() >= wantRows
 	})
 	waitFor(t, time.Minute, "an idle frontier", func() bool { msgs, _ := b.streamState(b.names.Frontier); return msgs == 0 })
-	waitConsumerDone(t, b, "sink-a")
-	waitConsumerDone(t, b, "sink-b")
+	waitAcked(t, time.Minute, b.conn.JetStream(), b.names.Articles, "sink-a")
+	waitAcked(t, time.Minute, b.conn.JetStream(), b.names.Articles, "sink-b")
 	for _, p := range append(workers, sinkA, sinkB) {
 		p.stop(30 * time.Second)
 	}

@@ -281,7 +281,7 @@ func TestSchedulerRoles(t *testing.T) {
 	for _, p := range append(scheds, worker) {
 		p.stop(30 * time.Second)
 	}
-	waitConsumerDone(t, b, "sink-sqlite")
+	waitAcked(t, time.Minute, b.conn.JetStream(), b.names.Articles, "sink-sqlite")
 	sink.stop(30 * time.Second)
 	wantDemoArticles(t, readSQLite(t, db), strings.TrimPrefix(base, "http://"))
 	sdb, err := sql.Open("sqlite", "file:"+db+"?mode=ro&_pragma=busy_timeout(10000)")

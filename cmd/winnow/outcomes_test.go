@@ -227,10 +227,7 @@ func TestOutcomeRecorderIdempotent(t *testing.T) {
 		rctx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		go func() { done <- rec.run(rctx) }()
-		waitFor(t, 20*time.Second, "the recorder caught up", func() bool {
-			waiting, inflight, err := natsbus.ConsumerLag(ctx, conn.JetStream(), "OUTCOMES", "sink-sqlite")
-			return err == nil && waiting == 0 && inflight == 0
-		})
+		waitAcked(t, 20*time.Second, conn.JetStream(), "OUTCOMES", "sink-sqlite")
 		cancel()
 		if err := <-done; err != nil {
 			t.Fatal(err)

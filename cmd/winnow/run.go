@@ -406,15 +406,21 @@ func waitIdle(ctx context.Context, p idleParts, poll time.Duration, log *slog.Lo
 }
 
 // sinkDrained waits up to d until each consumer has acknowledged
-// everything in its stream.
+// everything in its stream: nothing waiting or in flight twice in a row,
+// as the server counts a message just published as waiting a moment
+// later (asynchronously), so one "nothing waiting" can be stale.
 func sinkDrained(conn *natsbus.Conn, consumers []consumerRef, d time.Duration) {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	defer cancel()
 	for _, c := range consumers {
-		for {
+		for calm := 0; ; {
 			waiting, inflight, err := natsbus.ConsumerLag(ctx, conn.JetStream(), c.stream, c.durable)
 			if err == nil && waiting == 0 && inflight == 0 {
-				break
+				if calm++; calm == 2 {
+					break
+				}
+			} else {
+				calm = 0
 			}
 			select {
 			case <-ctx.Done():
